@@ -1,0 +1,60 @@
+package devstack
+
+import (
+	"flag"
+	"fmt"
+	"net"
+
+	"github.com/hookstream/hookstream/platform/config"
+)
+
+// Config is `hookstream dev`'s command line.
+type Config struct {
+	config.Common
+	// DataDir keeps the broker's log, and so every topic, across restarts.
+	DataDir string
+	// APIAddr serves the control API and /healthz, /readyz.
+	APIAddr string
+	// KafkaAddr is where the embedded broker listens for any Kafka client.
+	KafkaAddr string
+	// RegistryAddr serves the Schema Registry.
+	RegistryAddr string
+	// AdminToken is the admin bearer token; empty means the one kept in the
+	// data directory, created on first start.
+	AdminToken string
+}
+
+// Register adds dev's flags to fs.
+func (c *Config) Register(fs *flag.FlagSet) {
+	c.RegisterTopics(fs)
+	c.RegisterProcess(fs, "127.0.0.1:9464")
+	fs.StringVar(&c.DataDir, "data-dir", ".hookstream", "directory of the embedded broker's data")
+	fs.StringVar(&c.APIAddr, "api-addr", "127.0.0.1:8080", "control API address")
+	fs.StringVar(&c.KafkaAddr, "kafka-addr", "127.0.0.1:9092", "embedded Kafka broker address")
+	fs.StringVar(&c.RegistryAddr, "registry-addr", "127.0.0.1:8081", "Schema Registry address")
+	fs.StringVar(&c.AdminToken, "admin-token", "", "admin bearer token (default: generated once and kept in the data dir)")
+}
+
+// Validate names the flag that is wrong.
+func (c *Config) Validate() error {
+	for flagName, addr := range map[string]string{"api-addr": c.APIAddr, "kafka-addr": c.KafkaAddr, "registry-addr": c.RegistryAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return fmt.Errorf("--%s: %w", flagName, err)
+		}
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+	}
+	if c.DataDir == "" {
+		return fmt.Errorf("--data-dir: must not be empty")
+	}
+	if c.Partitions < 1 {
+		return fmt.Errorf("--partitions: must be at least 1")
+	}
+	if _, err := config.ParseLevel(c.LogLevel); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	return nil
+}

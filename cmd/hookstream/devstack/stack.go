@@ -1,0 +1,179 @@
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hookstream/hookstream/platform/kafka"
+	"github.com/hookstream/hookstream/platform/ops"
+	"github.com/hookstream/hookstream/platform/provision"
+	"github.com/hookstream/hookstream/schemas"
+	"github.com/hookstream/hookstream/schemas/registry"
+)
+
+// Stack is a running embedded stack.
+type Stack struct {
+	// KafkaAddr, RegistryURL, APIURL and MetricsURL are where the services
+	// really listen (a :0 flag picks a free port).
+	KafkaAddr   string
+	RegistryURL string
+	APIURL      string
+	MetricsURL  string
+	AdminToken  string
+	DataDir     string
+
+	log    *slog.Logger
+	broker *kfake.Cluster
+	client *kgo.Client
+	serde  *schemas.Serde
+	ready  atomic.Bool
+	group  *errgroup.Group
+	cancel context.CancelFunc
+}
+
+// Start brings the stack up and returns once every topic exists and every
+// schema is registered; it runs until ctx ends or Close is called.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stack, err error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	token := cfg.AdminToken
+	if token == "" {
+		if token, err = adminToken(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	broker, err := startBroker(cfg.KafkaAddr, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s := &Stack{KafkaAddr: broker.ListenAddrs()[0], AdminToken: token, DataDir: cfg.DataDir, log: log, broker: broker, cancel: cancel}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	s.client, err = kgo.NewClient(kafka.Options([]string{s.KafkaAddr}, "hookstream-dev", nil)...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka client: %w", err)
+	}
+	names := cfg.Names()
+	specs := names.Specs(int32(cfg.Partitions))
+	if err := provision.Topics(ctx, kadm.NewClient(s.client), specs, -1); err != nil {
+		return nil, err
+	}
+
+	reg, err := registry.New(ctx, registry.NewKafkaStore(s.client, names.Schemas), log)
+	if err != nil {
+		return nil, err
+	}
+	regLn, err := net.Listen("tcp", cfg.RegistryAddr)
+	if err != nil {
+		return nil, fmt.Errorf("--registry-addr %s: %w", cfg.RegistryAddr, err)
+	}
+	s.RegistryURL = "http://" + regLn.Addr().String()
+	apiLn, err := net.Listen("tcp", cfg.APIAddr)
+	if err != nil {
+		regLn.Close()
+		return nil, fmt.Errorf("--api-addr %s: %w", cfg.APIAddr, err)
+	}
+	s.APIURL = "http://" + apiLn.Addr().String()
+
+	metrics := ops.NewRegistry()
+	var g *errgroup.Group
+	g, ctx = errgroup.WithContext(ctx)
+	s.group = g
+	g.Go(func() error { return ops.Serve(ctx, regLn, reg.Handler(), log) })
+	api := http.NewServeMux()
+	ops.Mount(api, metrics, s.readiness)
+	g.Go(func() error { return ops.Serve(ctx, apiLn, api, log) })
+	if cfg.MetricsAddr != "" {
+		mLn, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return nil, fmt.Errorf("--metrics-addr %s: %w", cfg.MetricsAddr, err)
+		}
+		s.MetricsURL = "http://" + mLn.Addr().String() + "/metrics"
+		mux := http.NewServeMux()
+		ops.Mount(mux, metrics, s.readiness)
+		g.Go(func() error { return ops.Serve(ctx, mLn, mux, log) })
+	}
+
+	srClient, err := sr.NewClient(sr.URLs(s.RegistryURL))
+	if err != nil {
+		return nil, fmt.Errorf("registry client: %w", err)
+	}
+	s.serde = schemas.NewSerde(srClient, schemas.MustLoad())
+	if err := provision.Schemas(ctx, s.serde, specs); err != nil {
+		return nil, err
+	}
+	registerBrokerMetrics(metrics, s)
+	s.ready.Store(true)
+	return s, nil
+}
+
+func (s *Stack) readiness() error {
+	if !s.ready.Load() {
+		return errors.New("starting: topics and schemas not provisioned yet")
+	}
+	return nil
+}
+
+// Print writes where every service listens, one `name: value` line each.
+func (s *Stack) Print(w io.Writer) {
+	fmt.Fprintf(w, "hookstream dev is ready\n")
+	fmt.Fprintf(w, "  kafka: %s\n", s.KafkaAddr)
+	fmt.Fprintf(w, "  registry: %s\n", s.RegistryURL)
+	fmt.Fprintf(w, "  api: %s\n", s.APIURL)
+	if s.MetricsURL != "" {
+		fmt.Fprintf(w, "  metrics: %s\n", s.MetricsURL)
+	}
+	fmt.Fprintf(w, "  admin-token: %s\n", s.AdminToken)
+	fmt.Fprintf(w, "  data-dir: %s\n", s.DataDir)
+}
+
+// Wait blocks until the stack stops, then releases the broker (which flushes
+// its data directory) and returns the first error of any service.
+func (s *Stack) Wait() error {
+	err := s.group.Wait()
+	s.close()
+	return err
+}
+
+// Close stops every service and waits for them.
+func (s *Stack) Close() error {
+	s.cancel()
+	return s.Wait()
+}
+
+func (s *Stack) close() {
+	s.cancel()
+	if s.client != nil {
+		s.client.Close()
+	}
+	s.broker.Close()
+}
+
+// registerBrokerMetrics exposes the embedded broker's liveness.
+func registerBrokerMetrics(reg *prometheus.Registry, s *Stack) {
+	start := time.Now()
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "hookstream_dev_uptime_seconds",
+		Help: "Seconds since the embedded stack started.",
+	}, func() float64 { return time.Since(start).Seconds() }))
+}
