@@ -26,6 +26,9 @@ type Registry struct {
 // New restores every schema saved in store (nil for memory only) and returns
 // a registry that saves each new version there before it answers.
 func New(ctx context.Context, store Store, log *slog.Logger) (*Registry, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	r := &Registry{fake: srfake.NewRegistry(), store: store, log: log}
 	if store != nil {
 		entries, err := store.Load(ctx)

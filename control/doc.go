@@ -1,0 +1,3 @@
+// Package control is the control API: webhooks, secrets, history, replay and
+// dead letters.
+package control
