@@ -69,7 +69,7 @@ func TestEveryEventRoundTripsThroughTheBroker(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	meta := &schemas.MetadataChangeEvent{
-		EventID: "00000000-0000-4000-8000-000000000001", EventType: "tagAdded", Timestamp: time.UnixMilli(1_700_000_000_123).UTC(),
+		EventID: "00000000-0000-4000-8000-000000000001", EventType: "tagAdded", Timestamp: 1_700_000_000_123,
 		Entity: schemas.Entity{ID: "t-1", Type: "table", Name: "orders", Tags: []string{"PII.Sensitive"}, CustomMetadata: map[string]string{}},
 		Actor:  "alice",
 	}

@@ -201,10 +201,14 @@ func fromNative(n *node, native any, v reflect.Value) error {
 func setPrimitive(n *node, native any, v reflect.Value) error {
 	switch x := native.(type) {
 	case time.Time:
-		if v.Type() != timeType {
+		switch {
+		case v.Type() == timeType:
+			v.Set(reflect.ValueOf(x))
+		case v.Kind() == reflect.Int64:
+			v.SetInt(x.UnixMilli())
+		default:
 			return fmt.Errorf("%s: time into %s", n.kind, v.Type())
 		}
-		v.Set(reflect.ValueOf(x))
 	case int64:
 		if v.Type() == timeType {
 			v.Set(reflect.ValueOf(time.UnixMilli(x).UTC()))

@@ -30,7 +30,7 @@ func samples() []any {
 	}
 	return []any{
 		&schemas.MetadataChangeEvent{
-			EventID: "6f1c5d8e-0000-4000-8000-000000000001", EventType: "entityUpdated", Timestamp: at,
+			EventID: "6f1c5d8e-0000-4000-8000-000000000001", EventType: "entityUpdated", Timestamp: at.UnixMilli(),
 			Entity: schemas.Entity{
 				ID: "e-1", Type: "table", Name: "orders", FullyQualifiedName: "db.sales.orders",
 				Description: "all orders", Owner: &schemas.Owner{Type: "user", Name: "alice"},

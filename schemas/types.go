@@ -4,9 +4,10 @@ import "time"
 
 // MetadataChangeEvent is a change to an entity (asset) of an upstream catalog.
 type MetadataChangeEvent struct {
-	EventID           string             `avro:"eventId" json:"eventId"`
-	EventType         string             `avro:"eventType" json:"eventType"`
-	Timestamp         time.Time          `avro:"timestamp" json:"timestamp"`
+	EventID   string `avro:"eventId" json:"eventId"`
+	EventType string `avro:"eventType" json:"eventType"`
+	// Timestamp is unix milliseconds, as the payload carries it.
+	Timestamp         int64              `avro:"timestamp" json:"timestamp"`
 	Entity            Entity             `avro:"entity" json:"entity"`
 	ChangeDescription *ChangeDescription `avro:"changeDescription" json:"changeDescription,omitempty"`
 	Actor             string             `avro:"actor" json:"actor"`
