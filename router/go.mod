@@ -1,6 +1,6 @@
 module github.com/hookstream/hookstream/router
 
-go 1.26
+go 1.26.0
 
 replace github.com/hookstream/hookstream/schemas => ../schemas
 
@@ -9,4 +9,15 @@ replace github.com/hookstream/hookstream/platform => ../platform
 require (
 	github.com/hookstream/hookstream/platform v0.0.0
 	github.com/hookstream/hookstream/schemas v0.0.0
+)
+
+require (
+	github.com/golang/snappy v1.0.0 // indirect
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/linkedin/goavro/v2 v2.15.0 // indirect
+	github.com/pierrec/lz4/v4 v4.1.33 // indirect
+	github.com/twmb/franz-go v1.22.2 // indirect
+	github.com/twmb/franz-go/pkg/kadm v1.19.0 // indirect
+	github.com/twmb/franz-go/pkg/kmsg v1.15.0 // indirect
+	github.com/twmb/franz-go/pkg/sr v1.8.0 // indirect
 )

@@ -1,0 +1,45 @@
+// Package match decides which webhooks an event goes to. It is pure logic:
+// an Index built from the subscription table answers, for one event, the ids
+// of every matching webhook, looking only at webhooks indexed under the
+// event's type and entity type so the cost does not grow with webhooks that
+// cannot match.
+package match
+
+import "github.com/hookstream/hookstream/schemas"
+
+// Event is what matching needs to know of an event.
+type Event struct {
+	Type       string
+	IsWorkflow bool
+	// Metadata events.
+	EntityType    string
+	Domain        string
+	Tags          []string
+	Owner         string
+	Actor         string
+	ChangedFields []string
+	// Workflow events.
+	WorkflowName string
+	PackageName  string
+}
+
+// FromMetadata describes a metadata-change event.
+func FromMetadata(e *schemas.MetadataChangeEvent) Event {
+	ev := Event{Type: e.EventType, EntityType: e.Entity.Type, Domain: e.Entity.Domain, Tags: e.Entity.Tags, Actor: e.Actor}
+	if e.Entity.Owner != nil {
+		ev.Owner = e.Entity.Owner.Name
+	}
+	if cd := e.ChangeDescription; cd != nil {
+		for _, list := range [][]schemas.FieldChange{cd.FieldsAdded, cd.FieldsUpdated, cd.FieldsDeleted} {
+			for _, f := range list {
+				ev.ChangedFields = append(ev.ChangedFields, f.Name)
+			}
+		}
+	}
+	return ev
+}
+
+// FromWorkflow describes a workflow-completion event.
+func FromWorkflow(e *schemas.WorkflowCompletionEvent) Event {
+	return Event{Type: e.EventType(), IsWorkflow: true, WorkflowName: e.WorkflowName, PackageName: e.PackageName}
+}

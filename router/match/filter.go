@@ -1,0 +1,144 @@
+package match
+
+import (
+	"strings"
+
+	"github.com/hookstream/hookstream/schemas"
+)
+
+// Wildcard event types: every event.
+const (
+	AllEvents      = "*"
+	AllEventsAlias = "ALL_NOTIFICATIONS"
+)
+
+// filter is a subscription's filters compiled to sets.
+type filter struct {
+	webhookID string
+	owner     string
+	global    bool
+
+	includeFields, excludeFields set
+	includeAttrs, excludeAttrs   []attr
+	domains, tags                set
+	workflowNames, packageNames  set
+}
+
+// attr is an include/exclude entry of the form domain:X or tag:Y.
+type attr struct{ kind, value string }
+
+type set map[string]struct{}
+
+func newSet(items []string) set {
+	if len(items) == 0 {
+		return nil
+	}
+	s := make(set, len(items))
+	for _, i := range items {
+		s[i] = struct{}{}
+	}
+	return s
+}
+
+func (s set) has(v string) bool { _, ok := s[v]; return ok }
+
+func (s set) hasAny(vs []string) bool {
+	for _, v := range vs {
+		if s.has(v) {
+			return true
+		}
+	}
+	return false
+}
+
+func compile(id string, sub *schemas.Subscription) *filter {
+	f := &filter{
+		webhookID: id, owner: sub.Owner, global: sub.Global,
+		domains: newSet(sub.Filters.Domains), tags: newSet(sub.Filters.Tags),
+		workflowNames: newSet(sub.Filters.WorkflowNames), packageNames: newSet(sub.Filters.PackageNames),
+	}
+	var incFields, excFields []string
+	f.includeAttrs, incFields = splitEntries(sub.Filters.Include)
+	f.excludeAttrs, excFields = splitEntries(sub.Filters.Exclude)
+	f.includeFields, f.excludeFields = newSet(incFields), newSet(excFields)
+	return f
+}
+
+func splitEntries(entries []string) (attrs []attr, fields []string) {
+	for _, e := range entries {
+		kind, value, ok := strings.Cut(e, ":")
+		if ok && (kind == "domain" || kind == "tag") {
+			attrs = append(attrs, attr{kind, value})
+			continue
+		}
+		fields = append(fields, e)
+	}
+	return attrs, fields
+}
+
+func (a attr) matches(ev *Event) bool {
+	if a.kind == "domain" {
+		return ev.Domain == a.value
+	}
+	for _, t := range ev.Tags {
+		if t == a.value {
+			return true
+		}
+	}
+	return false
+}
+
+// matches applies everything but event and entity type, which the index
+// already chose.
+func (f *filter) matches(ev *Event) bool {
+	if !f.global && (f.owner == "" || (ev.Actor != f.owner && ev.Owner != f.owner)) {
+		// Immuta's rule: a personal webhook hears only of its owner's
+		// actions and assets.
+		return false
+	}
+	if ev.IsWorkflow {
+		return (f.workflowNames == nil || f.workflowNames.has(ev.WorkflowName)) &&
+			(f.packageNames == nil || f.packageNames.has(ev.PackageName))
+	}
+	if f.domains != nil && !f.domains.has(ev.Domain) {
+		return false
+	}
+	if f.tags != nil && !f.tags.hasAny(ev.Tags) {
+		return false
+	}
+	return f.included(ev) && !f.excluded(ev)
+}
+
+// included: with include entries that apply to the event (field names apply
+// to entityUpdated only), at least one must match.
+func (f *filter) included(ev *Event) bool {
+	applicable := len(f.includeAttrs) > 0 || (f.includeFields != nil && ev.Type == "entityUpdated")
+	if !applicable {
+		return true
+	}
+	for _, a := range f.includeAttrs {
+		if a.matches(ev) {
+			return true
+		}
+	}
+	return ev.Type == "entityUpdated" && f.includeFields.hasAny(ev.ChangedFields)
+}
+
+// excluded: a domain/tag exclude entry matches, or an update changed only
+// excluded fields.
+func (f *filter) excluded(ev *Event) bool {
+	for _, a := range f.excludeAttrs {
+		if a.matches(ev) {
+			return true
+		}
+	}
+	if f.excludeFields == nil || ev.Type != "entityUpdated" || len(ev.ChangedFields) == 0 {
+		return false
+	}
+	for _, c := range ev.ChangedFields {
+		if !f.excludeFields.has(c) {
+			return false
+		}
+	}
+	return true
+}
