@@ -56,7 +56,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	switch cmd {
 	case "dev":
 		return runDev(ctx, rest, stdout, stderr, getenv)
-	case "router", "deliverer", "api", "produce", "replay", "receive":
+	case "router":
+		return runRouter(ctx, rest, stderr, getenv)
+	case "deliverer", "api", "produce", "replay", "receive":
 		return fmt.Errorf("%s: not built yet; this binary has only 'dev'", cmd)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

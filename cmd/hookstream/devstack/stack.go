@@ -22,6 +22,7 @@ import (
 	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/platform/ops"
 	"github.com/hookstream/hookstream/platform/provision"
+	"github.com/hookstream/hookstream/router/route"
 	"github.com/hookstream/hookstream/schemas"
 	"github.com/hookstream/hookstream/schemas/registry"
 )
@@ -43,6 +44,7 @@ type Stack struct {
 	serde  *schemas.Serde
 	ready  atomic.Bool
 	group  *errgroup.Group
+	router *route.Router
 	cancel context.CancelFunc
 }
 
@@ -123,6 +125,16 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stack, err err
 		return nil, err
 	}
 	registerBrokerMetrics(metrics, s)
+
+	common := cfg.Common
+	common.Brokers, common.Registry, common.ClientID = []string{s.KafkaAddr}, s.RegistryURL, "hookstream-dev"
+	s.router = route.New(route.Config{Common: common, Group: "hookstream-router", TransactionalID: "hookstream-dev-router"}, log, metrics)
+	g.Go(func() error { return s.router.Run(ctx) })
+	select {
+	case <-s.router.Ready():
+	case <-ctx.Done():
+		return nil, fmt.Errorf("dev: stopped while starting")
+	}
 	s.ready.Store(true)
 	return s, nil
 }

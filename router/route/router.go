@@ -1,0 +1,225 @@
+package route
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hookstream/hookstream/platform/kafka"
+	"github.com/hookstream/hookstream/platform/provision"
+	"github.com/hookstream/hookstream/platform/subscription"
+	"github.com/hookstream/hookstream/platform/topic"
+	"github.com/hookstream/hookstream/router/match"
+	"github.com/hookstream/hookstream/schemas"
+)
+
+// Router routes events to delivery tasks.
+type Router struct {
+	cfg     Config
+	names   topic.Names
+	log     *slog.Logger
+	metrics *metrics
+	table   *subscription.Table
+	serde   *schemas.Serde
+
+	index        *match.Index
+	indexVersion uint64
+	ready        chan struct{}
+}
+
+// New returns a router; reg receives its metrics.
+func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) *Router {
+	return &Router{
+		cfg: cfg, names: cfg.Names(), log: log.With("component", "router"), metrics: newMetrics(reg),
+		table: subscription.NewTable(), ready: make(chan struct{}),
+	}
+}
+
+// Table is the router's live subscription table.
+func (r *Router) Table() *subscription.Table { return r.table }
+
+// Ready is closed once the subscription table is loaded and routing started.
+func (r *Router) Ready() <-chan struct{} { return r.ready }
+
+// Run routes until ctx ends; it then finishes the transaction in flight and
+// leaves the group.
+func (r *Router) Run(ctx context.Context) error {
+	base := kafka.Options(r.cfg.Brokers, r.cfg.ClientID, r.log)
+	if err := r.setup(ctx, base); err != nil {
+		return err
+	}
+	follower := subscription.NewFollower(base, r.names.Subscriptions, r.names.SubscriptionStatus, r.serde, r.table, r.log)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return follower.Run(gctx) })
+	g.Go(func() error {
+		select {
+		case <-follower.Ready():
+		case <-gctx.Done():
+			return nil
+		}
+		return r.route(gctx, base)
+	})
+	return g.Wait()
+}
+
+// setup provisions topics and schemas (idempotent) and readies the serde.
+func (r *Router) setup(ctx context.Context, base []kgo.Opt) error {
+	admin, err := kgo.NewClient(base...)
+	if err != nil {
+		return fmt.Errorf("router: kafka client: %w", err)
+	}
+	defer admin.Close()
+	specs := r.names.Specs(int32(r.cfg.Partitions))
+	if err := provision.Topics(ctx, kadm.NewClient(admin), specs, -1); err != nil {
+		return fmt.Errorf("router: %w", err)
+	}
+	srClient, err := sr.NewClient(sr.URLs(r.cfg.Registry))
+	if err != nil {
+		return fmt.Errorf("router: registry client: %w", err)
+	}
+	r.serde = schemas.NewSerde(srClient, schemas.MustLoad())
+	if err := provision.Schemas(ctx, r.serde, specs); err != nil {
+		return fmt.Errorf("router: %w", err)
+	}
+	return nil
+}
+
+func (r *Router) route(ctx context.Context, base []kgo.Opt) error {
+	sess, err := kgo.NewGroupTransactSession(append(base[:len(base):len(base)],
+		kgo.TransactionalID(r.cfg.TransactionalID),
+		kgo.TransactionTimeout(30*time.Second),
+		kgo.ConsumerGroup(r.cfg.Group),
+		kgo.ConsumeTopics(r.names.MetadataChanges, r.names.WorkflowCompletion),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.RequireStableFetchOffsets(),
+	)...)
+	if err != nil {
+		return fmt.Errorf("router: transactional session: %w", err)
+	}
+	defer sess.Close()
+	close(r.ready)
+	r.log.Info("routing", "group", r.cfg.Group, "transactionalId", r.cfg.TransactionalID)
+	for {
+		fetches := sess.PollFetches(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		fetches.EachError(func(t string, p int32, err error) {
+			r.log.Warn("fetch", "topic", t, "partition", p, "err", err)
+		})
+		if fetches.NumRecords() == 0 {
+			continue
+		}
+		if err := r.routeBatch(ctx, sess, fetches); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			// The batch was aborted and will be fetched again; wait a
+			// little so a registry outage is not a busy loop.
+			r.log.Warn("routing batch aborted, will retry", "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+// routeBatch routes one poll's records in one transaction.
+func (r *Router) routeBatch(ctx context.Context, sess *kgo.GroupTransactSession, fetches kgo.Fetches) error {
+	if err := sess.Begin(); err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	r.refreshIndex()
+	promise := kgo.AbortingFirstErrPromise(sess.Client())
+	now := time.Now().UTC()
+	var (
+		batchErr error
+		oldest   time.Time
+		ids      []string
+	)
+	fetches.EachRecord(func(rec *kgo.Record) {
+		if batchErr != nil {
+			return
+		}
+		d, err := r.decodeEvent(ctx, rec)
+		if err != nil {
+			if !schemas.IsRejectable(err) {
+				batchErr = err
+				return
+			}
+			out, encErr := r.rejected(rec, err, now)
+			if encErr != nil {
+				batchErr = encErr
+				return
+			}
+			r.metrics.rejected.WithLabelValues(rec.Topic).Inc()
+			r.log.Warn("rejected record", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "reason", err.Error())
+			sess.Produce(ctx, out, promise.Promise())
+			return
+		}
+		r.metrics.events.WithLabelValues(rec.Topic, d.eventType).Inc()
+		if oldest.IsZero() || d.time.Before(oldest) {
+			oldest = d.time
+		}
+		ids = r.index.Match(&d.match, ids[:0])
+		for _, id := range ids {
+			out, err := r.task(rec, &d, id, now)
+			if err != nil {
+				batchErr = err
+				return
+			}
+			sess.Produce(ctx, out, promise.Promise())
+		}
+		r.metrics.matches.Add(float64(len(ids)))
+	})
+	commit := kgo.TryCommit
+	if batchErr != nil {
+		commit = kgo.TryAbort
+	}
+	committed, err := sess.End(ctx, commit && promise.Err() == nil)
+	switch {
+	case err != nil:
+		r.metrics.transactions.WithLabelValues("aborted").Inc()
+		return fmt.Errorf("end transaction: %w", err)
+	case batchErr != nil:
+		r.metrics.transactions.WithLabelValues("aborted").Inc()
+		return batchErr
+	case !committed:
+		// A rebalance or a failed produce: the batch is fetched again.
+		r.metrics.transactions.WithLabelValues("aborted").Inc()
+		return errors.Join(errors.New("transaction not committed"), promise.Err())
+	}
+	r.metrics.transactions.WithLabelValues("committed").Inc()
+	if !oldest.IsZero() {
+		r.metrics.latency.Observe(time.Since(oldest).Seconds())
+	}
+	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		if n := len(p.Records); n > 0 {
+			lag := p.HighWatermark - p.Records[n-1].Offset - 1
+			r.metrics.lag.WithLabelValues(p.Topic, strconv.Itoa(int(p.Partition))).Set(float64(max(lag, 0)))
+		}
+	})
+	return nil
+}
+
+// refreshIndex rebuilds the matching index when the table changed.
+func (r *Router) refreshIndex() {
+	if r.index != nil && r.table.Version() == r.indexVersion {
+		return
+	}
+	webhooks, version := r.table.All()
+	r.index, r.indexVersion = match.Build(webhooks), version
+	r.metrics.webhooks.Set(float64(r.index.Len()))
+}
