@@ -1,0 +1,367 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/hookstream/hookstream/integration/testkafka"
+	"github.com/hookstream/hookstream/platform/config"
+	"github.com/hookstream/hookstream/router/route"
+	"github.com/hookstream/hookstream/schemas"
+)
+
+func routerConfig(env *testkafka.Env, instance string) route.Config {
+	return route.Config{
+		Common: config.Common{
+			Brokers: env.Brokers, Registry: env.RegistryURL, TopicPrefix: env.Names.Prefix,
+			RetryTiers: testkafka.Tiers, Partitions: int(env.Partitions), LogLevel: "warn", ClientID: "it-router",
+		},
+		Group: env.Names.Prefix + "router", TransactionalID: env.Names.Prefix + "router-" + instance,
+	}
+}
+
+// startRouter runs a router in process until the test ends.
+func startRouter(t *testing.T, env *testkafka.Env) *route.Router {
+	t.Helper()
+	r := route.New(routerConfig(env, "1"), slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("router: %v", err)
+		}
+	})
+	select {
+	case <-r.Ready():
+	case err := <-done:
+		t.Fatalf("router stopped: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("router not ready in 60s")
+	}
+	return r
+}
+
+func putWebhook(t *testing.T, env *testkafka.Env, s schemas.Subscription) {
+	t.Helper()
+	s.Enabled = true
+	if s.CreatedAt.IsZero() {
+		s.CreatedAt, s.UpdatedAt = time.Now().UTC(), time.Now().UTC()
+	}
+	b, err := env.Serde.Encode(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Admin.ProduceSync(context.Background(), &kgo.Record{Topic: env.Names.Subscriptions, Key: []byte(s.ID), Value: b}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func produceValue(t *testing.T, env *testkafka.Env, topicName, key string, v any) {
+	t.Helper()
+	b, ok := v.([]byte)
+	if !ok {
+		var err error
+		if b, err = env.Serde.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := env.Admin.ProduceSync(context.Background(), &kgo.Record{Topic: topicName, Key: []byte(key), Value: b}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func metaEvent(id, eventType, entityType string) *schemas.MetadataChangeEvent {
+	return &schemas.MetadataChangeEvent{
+		EventID: id, EventType: eventType, Timestamp: time.Now().UnixMilli(),
+		Entity: schemas.Entity{ID: "ent-" + id, Type: entityType, Name: "n", Tags: []string{}, CustomMetadata: map[string]string{}},
+	}
+}
+
+// tasks reads the committed delivery tasks as they arrive.
+type tasks struct {
+	mu    sync.Mutex
+	all   []schemas.DeliveryTask
+	count map[string]int // deliveryId -> times seen
+}
+
+func (ts *tasks) snapshot() ([]schemas.DeliveryTask, map[string]int) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	c := make(map[string]int, len(ts.count))
+	for k, v := range ts.count {
+		c[k] = v
+	}
+	return append([]schemas.DeliveryTask(nil), ts.all...), c
+}
+
+func (ts *tasks) len() int { ts.mu.Lock(); defer ts.mu.Unlock(); return len(ts.all) }
+
+func watchTopic[T any](t *testing.T, env *testkafka.Env, topicName string, onValue func(T)) {
+	t.Helper()
+	c, err := kgo.NewClient(kgo.SeedBrokers(env.Brokers...), kgo.ConsumeTopics(topicName),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			c.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+				var v T
+				if err := env.Serde.Decode(ctx, r.Value, &v); err != nil {
+					t.Errorf("decode %s: %v", topicName, err)
+					return
+				}
+				onValue(v)
+			})
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done; c.Close() })
+}
+
+func watchTasks(t *testing.T, env *testkafka.Env) *tasks {
+	ts := &tasks{count: map[string]int{}}
+	watchTopic(t, env, env.Names.Deliveries, func(task schemas.DeliveryTask) {
+		ts.mu.Lock()
+		ts.all = append(ts.all, task)
+		ts.count[task.DeliveryID]++
+		ts.mu.Unlock()
+	})
+	return ts
+}
+
+func TestRoutingEndToEnd(t *testing.T) {
+	env := testkafka.Start(t)
+	putWebhook(t, env, schemas.Subscription{ID: "tables", Global: true, EventTypes: []string{"entityCreated"}, Filters: schemas.Filters{EntityTypes: []string{"table"}}})
+	putWebhook(t, env, schemas.Subscription{ID: "failures", Global: true, EventTypes: []string{"workflowFailed"}})
+	r := startRouter(t, env)
+	testkafka.WaitFor(t, 10*time.Second, "webhooks in the table", func() bool { all, _ := r.Table().All(); return len(all) == 2 })
+	ts := watchTasks(t, env)
+	var rejected []schemas.RejectedRecord
+	var mu sync.Mutex
+	watchTopic(t, env, env.Names.Rejected, func(rr schemas.RejectedRecord) { mu.Lock(); rejected = append(rejected, rr); mu.Unlock() })
+
+	produceValue(t, env, env.Names.MetadataChanges, "x", []byte("garbage, not avro"))
+	produceValue(t, env, env.Names.MetadataChanges, "a", metaEvent("00000000-0000-4000-8000-00000000000a", "entityCreated", "table"))
+	produceValue(t, env, env.Names.MetadataChanges, "b", metaEvent("00000000-0000-4000-8000-00000000000b", "entityCreated", "column"))
+	wf := &schemas.WorkflowCompletionEvent{EventID: "00000000-0000-4000-8000-0000000000c0", StartTime: "2026-05-12T06:00:02Z", EndTime: "2026-05-12T06:10:18Z",
+		WorkflowID: "wf", RunID: "r1", WorkflowName: "nightly", Status: "failed", FailedSteps: []string{"extract"}, RunningSteps: []string{}, LastThreeRuns: []string{}, PotentialIssues: []string{}}
+	produceValue(t, env, env.Names.WorkflowCompletion, "wf", wf)
+	ok := *wf
+	ok.EventID, ok.Status = "00000000-0000-4000-8000-0000000000c1", "succeeded"
+	produceValue(t, env, env.Names.WorkflowCompletion, "wf", &ok)
+
+	testkafka.WaitFor(t, 30*time.Second, "two tasks and one rejected record", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return ts.len() >= 2 && len(rejected) >= 1
+	})
+	// Let any wrong extra task show up: wait until the router committed
+	// every event it was given.
+	waitRouted(t, env)
+	all, counts := ts.snapshot()
+	if len(all) != 2 {
+		t.Fatalf("tasks %+v", all)
+	}
+	byHook := map[string]schemas.DeliveryTask{}
+	for _, task := range all {
+		byHook[task.WebhookID] = task
+	}
+	if task := byHook["tables"]; task.EventID != "00000000-0000-4000-8000-00000000000a" || task.EventType != "entityCreated" ||
+		task.DeliveryID != route.DeliveryID(task.EventID, "tables") || task.Attempt != 1 || !strings.Contains(task.Event, `"type":"table"`) {
+		t.Errorf("table task %+v", task)
+	}
+	if task := byHook["failures"]; task.EventType != "workflowFailed" || !strings.Contains(task.Event, `"failedSteps":["extract"]`) {
+		t.Errorf("workflow task %+v", task)
+	}
+	for id, n := range counts {
+		if n != 1 {
+			t.Errorf("task %s seen %d times", id, n)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if rr := rejected[0]; rr.Topic != env.Names.MetadataChanges || string(rr.Value) != "garbage, not avro" || rr.Reason == "" || rr.Component != "router" {
+		t.Errorf("rejected %+v", rr)
+	}
+}
+
+func TestEventBeforeWebhookIsNotDelivered(t *testing.T) {
+	env := testkafka.Start(t)
+	putWebhook(t, env, schemas.Subscription{ID: "early", Global: true, EventTypes: []string{"*"}})
+	r := startRouter(t, env)
+	ts := watchTasks(t, env)
+	produceValue(t, env, env.Names.MetadataChanges, "a", metaEvent("00000000-0000-4000-8000-000000000001", "entityCreated", "table"))
+	testkafka.WaitFor(t, 30*time.Second, "the first event routed", func() bool { return ts.len() == 1 })
+
+	putWebhook(t, env, schemas.Subscription{ID: "late", Global: true, EventTypes: []string{"*"}})
+	testkafka.WaitFor(t, 10*time.Second, "the new webhook in the router's table", func() bool { _, ok := r.Table().Get("late"); return ok })
+	produceValue(t, env, env.Names.MetadataChanges, "a", metaEvent("00000000-0000-4000-8000-000000000002", "entityUpdated", "table"))
+	testkafka.WaitFor(t, 30*time.Second, "the second event routed to both", func() bool { return ts.len() == 3 })
+	waitRouted(t, env)
+	all, _ := ts.snapshot()
+	for _, task := range all {
+		if task.WebhookID == "late" && task.EventID != "00000000-0000-4000-8000-000000000002" {
+			t.Errorf("the late webhook got an event from before it existed: %+v", task)
+		}
+	}
+}
+
+// waitRouted waits until the router group has committed every event offset.
+func waitRouted(t *testing.T, env *testkafka.Env) {
+	t.Helper()
+	adm := kadm.NewClient(env.Admin)
+	testkafka.WaitFor(t, 60*time.Second, "the router to commit every event", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		ends, err := adm.ListEndOffsets(ctx, env.Names.MetadataChanges, env.Names.WorkflowCompletion)
+		if err != nil {
+			return false
+		}
+		committed, err := adm.FetchOffsets(ctx, env.Names.Prefix+"router")
+		if err != nil {
+			return false
+		}
+		caughtUp := true
+		ends.Each(func(o kadm.ListedOffset) {
+			if o.Offset == 0 {
+				return
+			}
+			c, ok := committed.Lookup(o.Topic, o.Partition)
+			if !ok || c.At < o.Offset {
+				caughtUp = false
+			}
+		})
+		return caughtUp
+	})
+}
+
+// TestRouterKilledMidStreamRoutesExactlyOnce runs the router as a real
+// process, kills it with SIGKILL while it routes, restarts it, and counts the
+// committed tasks: exactly one per (event, webhook).
+func TestRouterKilledMidStreamRoutesExactlyOnce(t *testing.T) {
+	env := testkafka.Start(t)
+	bin := buildHookstream(t)
+	const webhooks, events = 3, 1500
+	for i := range webhooks {
+		putWebhook(t, env, schemas.Subscription{ID: fmt.Sprintf("w%d", i), Global: true, EventTypes: []string{"*"}})
+	}
+	ts := watchTasks(t, env)
+	cfg := routerConfig(env, "proc")
+	args := []string{"router", "--brokers", strings.Join(env.Brokers, ","), "--registry", env.RegistryURL,
+		"--topic-prefix", env.Names.Prefix, "--retry-tiers", "50ms,100ms,200ms", "--partitions", "3",
+		"--group", cfg.Group, "--transactional-id", cfg.TransactionalID, "--metrics-addr", "", "--log-level", "warn"}
+	first := startProcess(t, bin, args...)
+
+	// Produce in the background so the kill lands mid-stream.
+	produced := make(chan error, 1)
+	go func() {
+		ctx := context.Background()
+		for i := range events {
+			ev := metaEvent(fmt.Sprintf("00000000-0000-4000-8000-%012d", i), "entityCreated", "table")
+			b, err := env.Serde.Encode(ev)
+			if err != nil {
+				produced <- err
+				return
+			}
+			env.Admin.Produce(ctx, &kgo.Record{Topic: env.Names.MetadataChanges, Key: []byte(ev.Entity.ID), Value: b}, nil)
+		}
+		produced <- env.Admin.Flush(ctx)
+	}()
+	testkafka.WaitFor(t, 60*time.Second, "the first router to route some events", func() bool { return ts.len() >= 300 })
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+	killedAt := ts.len()
+	if err := <-produced; err != nil {
+		t.Fatal(err)
+	}
+	second := startProcess(t, bin, args...)
+	defer func() { _ = second.Process.Signal(syscall.SIGTERM); _ = second.Wait() }()
+	testkafka.WaitFor(t, 120*time.Second, "every task", func() bool { return ts.len() >= webhooks*events })
+	waitRouted(t, env)
+	all, counts := ts.snapshot()
+	dups := 0
+	for _, n := range counts {
+		dups += n - 1
+	}
+	t.Logf("killed after %d tasks; %d tasks committed, %d distinct, %d duplicates", killedAt, len(all), len(counts), dups)
+	if len(counts) != webhooks*events || dups != 0 {
+		t.Fatalf("want exactly %d distinct tasks and no duplicate, have %d distinct, %d duplicates", webhooks*events, len(counts), dups)
+	}
+}
+
+var buildOnce struct {
+	sync.Once
+	path string
+	err  error
+}
+
+// buildHookstream builds the binary once per test run.
+func buildHookstream(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "hookstream-it-bin")
+		if err != nil {
+			buildOnce.err = err
+			return
+		}
+		buildOnce.path = filepath.Join(dir, "hookstream")
+		out, err := exec.Command("go", "build", "-o", buildOnce.path, "github.com/hookstream/hookstream/cmd/hookstream").CombinedOutput()
+		if err != nil {
+			buildOnce.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildOnce.err != nil {
+		t.Fatal(buildOnce.err)
+	}
+	return buildOnce.path
+}
+
+func startProcess(t *testing.T, bin string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Stderr = &testWriter{t: t}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return cmd
+}
+
+// testWriter passes a child's log lines to the test log.
+type testWriter struct {
+	t  *testing.T
+	mu sync.Mutex
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.t.Logf("child: %s", strings.TrimSpace(string(p)))
+	return len(p), nil
+}
