@@ -37,16 +37,27 @@ func routerConfig(env *testkafka.Env, instance string) route.Config {
 // startRouter runs a router in process until the test ends.
 func startRouter(t *testing.T, env *testkafka.Env) *route.Router {
 	t.Helper()
-	r := route.New(routerConfig(env, "1"), slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry())
+	r, _ := startRouterInstance(t, env, "1")
+	return r
+}
+
+// startRouterInstance runs one of several routers of a group; stop ends it.
+func startRouterInstance(t *testing.T, env *testkafka.Env, instance string) (r *route.Router, stop func()) {
+	t.Helper()
+	r = route.New(routerConfig(env, instance), slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("router: %v", err)
-		}
-	})
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("router %s: %v", instance, err)
+			}
+		})
+	}
+	t.Cleanup(stop)
 	select {
 	case <-r.Ready():
 	case err := <-done:
@@ -54,7 +65,7 @@ func startRouter(t *testing.T, env *testkafka.Env) *route.Router {
 	case <-time.After(60 * time.Second):
 		t.Fatal("router not ready in 60s")
 	}
-	return r
+	return r, stop
 }
 
 func putWebhook(t *testing.T, env *testkafka.Env, s schemas.Subscription) {
@@ -364,4 +375,44 @@ func (w *testWriter) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	w.t.Logf("child: %s", strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// TestTwoRoutersSplitPartitionsAndRebalanceSafely adds a second router to the
+// group mid-stream, then stops the first: every task exactly once.
+func TestTwoRoutersSplitPartitionsAndRebalanceSafely(t *testing.T) {
+	env := testkafka.Start(t)
+	putWebhook(t, env, schemas.Subscription{ID: "all", Global: true, EventTypes: []string{"*"}})
+	ts := watchTasks(t, env)
+	_, stopFirst := startRouterInstance(t, env, "a")
+	const events = 900
+	produce := func(from, to int) {
+		for i := from; i < to; i++ {
+			produceValue(t, env, env.Names.MetadataChanges, fmt.Sprintf("k%d", i), metaEvent(fmt.Sprintf("00000000-0000-4000-8000-%012d", i), "entityCreated", "table"))
+		}
+	}
+	produce(0, 300)
+	startRouterInstance(t, env, "b")
+	adm := kadm.NewClient(env.Admin)
+	testkafka.WaitFor(t, 60*time.Second, "two members in the router group", func() bool {
+		groups, err := adm.DescribeGroups(context.Background(), env.Names.Prefix+"router")
+		if err != nil {
+			return false
+		}
+		g := groups[env.Names.Prefix+"router"]
+		return g.State == "Stable" && len(g.Members) == 2
+	})
+	produce(300, 600)
+	stopFirst()
+	produce(600, events)
+	testkafka.WaitFor(t, 90*time.Second, "every task", func() bool { return ts.len() >= events })
+	waitRouted(t, env)
+	_, counts := ts.snapshot()
+	for id, n := range counts {
+		if n != 1 {
+			t.Errorf("task %s committed %d times", id, n)
+		}
+	}
+	if len(counts) != events {
+		t.Fatalf("%d distinct tasks, want %d", len(counts), events)
+	}
 }
