@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -12,15 +11,8 @@ import (
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var cfg devstack.Config
-	fs := flag.NewFlagSet("hookstream dev", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.Register(fs)
-	if err := config.Parse(fs, args, getenv); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if err := cfg.Validate(); err != nil {
-		fmt.Fprintln(stderr, "hookstream dev:", err)
-		return errUsage
+	if err := parseFlags("dev", args, stderr, getenv, cfg.Register, cfg.Validate); err != nil {
+		return err
 	}
 	log := config.Logger(stderr, cfg.LogLevel)
 	stack, err := devstack.Start(ctx, cfg, log)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
-	"fmt"
 	"io"
 
 	"github.com/hookstream/hookstream/platform/config"
@@ -13,15 +11,8 @@ import (
 
 func runRouter(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
 	var cfg route.Config
-	fs := flag.NewFlagSet("hookstream router", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.Register(fs)
-	if err := config.Parse(fs, args, getenv); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if err := cfg.Validate(); err != nil {
-		fmt.Fprintln(stderr, "hookstream router:", err)
-		return errUsage
+	if err := parseFlags("router", args, stderr, getenv, cfg.Register, cfg.Validate); err != nil {
+		return err
 	}
 	log := config.Logger(stderr, cfg.LogLevel)
 	reg := ops.NewRegistry()
