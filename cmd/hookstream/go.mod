@@ -6,8 +6,11 @@ replace github.com/hookstream/hookstream/schemas => ../../schemas
 
 replace github.com/hookstream/hookstream/platform => ../../platform
 
+replace github.com/hookstream/hookstream/producer => ../../producer
+
 require (
 	github.com/hookstream/hookstream/platform v0.0.0
+	github.com/hookstream/hookstream/producer v0.0.0
 	github.com/hookstream/hookstream/schemas v0.0.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/twmb/franz-go v1.22.2
@@ -16,6 +19,8 @@ require (
 	github.com/twmb/franz-go/pkg/sr v1.8.0
 	golang.org/x/sync v0.24.0
 )
+
+require github.com/google/uuid v1.6.0 // indirect
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect

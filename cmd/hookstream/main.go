@@ -36,7 +36,7 @@ var errUsage = errors.New("usage")
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	switch {
 	case err == nil:
 	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
@@ -47,7 +47,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
@@ -58,8 +58,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runDev(ctx, rest, stdout, stderr, getenv)
 	case "router":
 		return runRouter(ctx, rest, stderr, getenv)
-	case "deliverer", "api", "produce", "replay", "receive":
-		return fmt.Errorf("%s: not built yet; this binary has only 'dev'", cmd)
+	case "produce":
+		return runProduce(ctx, rest, stdin, stdout, stderr, getenv)
+	case "deliverer", "api", "replay", "receive":
+		return fmt.Errorf("%s: not built yet; this binary has dev, router and produce", cmd)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

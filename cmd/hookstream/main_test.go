@@ -21,7 +21,7 @@ func TestBadCommandLinesAreUsageErrors(t *testing.T) {
 		{[]string{"dev", "--api-addr", "nocolon"}, nil, "--api-addr"},
 	} {
 		var stdout, stderr bytes.Buffer
-		err := run(context.Background(), tc.args, &stdout, &stderr, func(k string) string { return tc.env[k] })
+		err := run(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr, func(k string) string { return tc.env[k] })
 		if !errors.Is(err, errUsage) {
 			t.Errorf("%v: got %v, want a usage error", tc.args, err)
 		}
