@@ -1,6 +1,6 @@
 module github.com/hookstream/hookstream/deliverer
 
-go 1.26
+go 1.26.0
 
 replace github.com/hookstream/hookstream/schemas => ../schemas
 
@@ -10,3 +10,5 @@ require (
 	github.com/hookstream/hookstream/platform v0.0.0
 	github.com/hookstream/hookstream/schemas v0.0.0
 )
+
+require github.com/standard-webhooks/standard-webhooks/libraries v0.0.1 // indirect
