@@ -12,14 +12,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/hookstream/hookstream/integration/testkafka"
+	"github.com/hookstream/hookstream/platform/kafkatest"
 	"github.com/hookstream/hookstream/platform/provision"
 	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/schemas"
 )
 
 func TestProvisioningIsIdempotentAndConfigured(t *testing.T) {
-	env := testkafka.Start(t)
+	env := kafkatest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	adm := kadm.NewClient(env.Admin)
@@ -65,7 +65,7 @@ func TestProvisioningIsIdempotentAndConfigured(t *testing.T) {
 }
 
 func TestEveryEventRoundTripsThroughTheBroker(t *testing.T) {
-	env := testkafka.Start(t)
+	env := kafkatest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	meta := &schemas.MetadataChangeEvent{
@@ -132,7 +132,7 @@ func TestEveryEventRoundTripsThroughTheBroker(t *testing.T) {
 }
 
 func TestRegistryKeepsSchemaIDsInKafka(t *testing.T) {
-	env := testkafka.Start(t)
+	env := kafkatest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	before := latestIDs(ctx, t, env.RegistryURL)
@@ -167,7 +167,7 @@ func latestIDs(ctx context.Context, t *testing.T, url string) map[string]int {
 	return ids
 }
 
-func consumeAll(ctx context.Context, t *testing.T, env *testkafka.Env, n int, topics ...string) []*kgo.Record {
+func consumeAll(ctx context.Context, t *testing.T, env *kafkatest.Env, n int, topics ...string) []*kgo.Record {
 	t.Helper()
 	c, err := kgo.NewClient(kgo.SeedBrokers(env.Brokers...), kgo.ConsumeTopics(topics...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookstream/hookstream/integration/testkafka"
+	"github.com/hookstream/hookstream/platform/kafkatest"
 	"github.com/hookstream/hookstream/producer"
 	"github.com/hookstream/hookstream/schemas"
 )
@@ -13,7 +13,7 @@ import (
 // TestProducedEventsAreRouted is the upstream path: the producer library
 // writes events, the router turns them into tasks.
 func TestProducedEventsAreRouted(t *testing.T) {
-	env := testkafka.Start(t)
+	env := kafkatest.Start(t)
 	putWebhook(t, env, schemas.Subscription{ID: "sales-tags", Global: true, EventTypes: []string{"tagAdded"}, Filters: schemas.Filters{Domains: []string{"Sales"}}})
 	putWebhook(t, env, schemas.Subscription{ID: "nightly", Global: true, EventTypes: []string{"workflowSucceeded"}, Filters: schemas.Filters{WorkflowNames: []string{"nightly"}}})
 	startRouter(t, env)
@@ -37,7 +37,7 @@ func TestProducedEventsAreRouted(t *testing.T) {
 	if err := p.EmitWorkflow(ctx, run); err != nil {
 		t.Fatal(err)
 	}
-	testkafka.WaitFor(t, 30*time.Second, "two tasks", func() bool { return ts.len() >= 2 })
+	kafkatest.WaitFor(t, 30*time.Second, "two tasks", func() bool { return ts.len() >= 2 })
 	waitRouted(t, env)
 	all, _ := ts.snapshot()
 	if len(all) != 2 {

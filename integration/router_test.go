@@ -18,31 +18,31 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/hookstream/hookstream/integration/testkafka"
+	"github.com/hookstream/hookstream/platform/kafkatest"
 	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/router/route"
 	"github.com/hookstream/hookstream/schemas"
 )
 
-func routerConfig(env *testkafka.Env, instance string) route.Config {
+func routerConfig(env *kafkatest.Env, instance string) route.Config {
 	return route.Config{
 		Common: config.Common{
 			Brokers: env.Brokers, Registry: env.RegistryURL, TopicPrefix: env.Names.Prefix,
-			RetryTiers: testkafka.Tiers, Partitions: int(env.Partitions), LogLevel: "warn", ClientID: "it-router",
+			RetryTiers: kafkatest.Tiers, Partitions: int(env.Partitions), LogLevel: "warn", ClientID: "it-router",
 		},
 		Group: env.Names.Prefix + "router", TransactionalID: env.Names.Prefix + "router-" + instance,
 	}
 }
 
 // startRouter runs a router in process until the test ends.
-func startRouter(t *testing.T, env *testkafka.Env) *route.Router {
+func startRouter(t *testing.T, env *kafkatest.Env) *route.Router {
 	t.Helper()
 	r, _ := startRouterInstance(t, env, "1")
 	return r
 }
 
 // startRouterInstance runs one of several routers of a group; stop ends it.
-func startRouterInstance(t *testing.T, env *testkafka.Env, instance string) (r *route.Router, stop func()) {
+func startRouterInstance(t *testing.T, env *kafkatest.Env, instance string) (r *route.Router, stop func()) {
 	t.Helper()
 	r = route.New(routerConfig(env, instance), slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -68,7 +68,7 @@ func startRouterInstance(t *testing.T, env *testkafka.Env, instance string) (r *
 	return r, stop
 }
 
-func putWebhook(t *testing.T, env *testkafka.Env, s schemas.Subscription) {
+func putWebhook(t *testing.T, env *kafkatest.Env, s schemas.Subscription) {
 	t.Helper()
 	s.Enabled = true
 	if s.CreatedAt.IsZero() {
@@ -83,7 +83,7 @@ func putWebhook(t *testing.T, env *testkafka.Env, s schemas.Subscription) {
 	}
 }
 
-func produceValue(t *testing.T, env *testkafka.Env, topicName, key string, v any) {
+func produceValue(t *testing.T, env *kafkatest.Env, topicName, key string, v any) {
 	t.Helper()
 	b, ok := v.([]byte)
 	if !ok {
@@ -123,7 +123,7 @@ func (ts *tasks) snapshot() ([]schemas.DeliveryTask, map[string]int) {
 
 func (ts *tasks) len() int { ts.mu.Lock(); defer ts.mu.Unlock(); return len(ts.all) }
 
-func watchTopic[T any](t *testing.T, env *testkafka.Env, topicName string, onValue func(T)) {
+func watchTopic[T any](t *testing.T, env *kafkatest.Env, topicName string, onValue func(T)) {
 	t.Helper()
 	c, err := kgo.NewClient(kgo.SeedBrokers(env.Brokers...), kgo.ConsumeTopics(topicName),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
@@ -148,7 +148,7 @@ func watchTopic[T any](t *testing.T, env *testkafka.Env, topicName string, onVal
 	t.Cleanup(func() { cancel(); <-done; c.Close() })
 }
 
-func watchTasks(t *testing.T, env *testkafka.Env) *tasks {
+func watchTasks(t *testing.T, env *kafkatest.Env) *tasks {
 	ts := &tasks{count: map[string]int{}}
 	watchTopic(t, env, env.Names.Deliveries, func(task schemas.DeliveryTask) {
 		ts.mu.Lock()
@@ -160,11 +160,11 @@ func watchTasks(t *testing.T, env *testkafka.Env) *tasks {
 }
 
 func TestRoutingEndToEnd(t *testing.T) {
-	env := testkafka.Start(t)
+	env := kafkatest.Start(t)
 	putWebhook(t, env, schemas.Subscription{ID: "tables", Global: true, EventTypes: []string{"entityCreated"}, Filters: schemas.Filters{EntityTypes: []string{"table"}}})
 	putWebhook(t, env, schemas.Subscription{ID: "failures", Global: true, EventTypes: []string{"workflowFailed"}})
 	r := startRouter(t, env)
-	testkafka.WaitFor(t, 10*time.Second, "webhooks in the table", func() bool { all, _ := r.Table().All(); return len(all) == 2 })
+	kafkatest.WaitFor(t, 10*time.Second, "webhooks in the table", func() bool { all, _ := r.Table().All(); return len(all) == 2 })
 	ts := watchTasks(t, env)
 	var rejected []schemas.RejectedRecord
 	var mu sync.Mutex
@@ -180,7 +180,7 @@ func TestRoutingEndToEnd(t *testing.T) {
 	ok.EventID, ok.Status = "00000000-0000-4000-8000-0000000000c1", "succeeded"
 	produceValue(t, env, env.Names.WorkflowCompletion, "wf", &ok)
 
-	testkafka.WaitFor(t, 30*time.Second, "two tasks and one rejected record", func() bool {
+	kafkatest.WaitFor(t, 30*time.Second, "two tasks and one rejected record", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return ts.len() >= 2 && len(rejected) >= 1
@@ -216,17 +216,17 @@ func TestRoutingEndToEnd(t *testing.T) {
 }
 
 func TestEventBeforeWebhookIsNotDelivered(t *testing.T) {
-	env := testkafka.Start(t)
+	env := kafkatest.Start(t)
 	putWebhook(t, env, schemas.Subscription{ID: "early", Global: true, EventTypes: []string{"*"}})
 	r := startRouter(t, env)
 	ts := watchTasks(t, env)
 	produceValue(t, env, env.Names.MetadataChanges, "a", metaEvent("00000000-0000-4000-8000-000000000001", "entityCreated", "table"))
-	testkafka.WaitFor(t, 30*time.Second, "the first event routed", func() bool { return ts.len() == 1 })
+	kafkatest.WaitFor(t, 30*time.Second, "the first event routed", func() bool { return ts.len() == 1 })
 
 	putWebhook(t, env, schemas.Subscription{ID: "late", Global: true, EventTypes: []string{"*"}})
-	testkafka.WaitFor(t, 10*time.Second, "the new webhook in the router's table", func() bool { _, ok := r.Table().Get("late"); return ok })
+	kafkatest.WaitFor(t, 10*time.Second, "the new webhook in the router's table", func() bool { _, ok := r.Table().Get("late"); return ok })
 	produceValue(t, env, env.Names.MetadataChanges, "a", metaEvent("00000000-0000-4000-8000-000000000002", "entityUpdated", "table"))
-	testkafka.WaitFor(t, 30*time.Second, "the second event routed to both", func() bool { return ts.len() == 3 })
+	kafkatest.WaitFor(t, 30*time.Second, "the second event routed to both", func() bool { return ts.len() == 3 })
 	waitRouted(t, env)
 	all, _ := ts.snapshot()
 	for _, task := range all {
@@ -237,10 +237,10 @@ func TestEventBeforeWebhookIsNotDelivered(t *testing.T) {
 }
 
 // waitRouted waits until the router group has committed every event offset.
-func waitRouted(t *testing.T, env *testkafka.Env) {
+func waitRouted(t *testing.T, env *kafkatest.Env) {
 	t.Helper()
 	adm := kadm.NewClient(env.Admin)
-	testkafka.WaitFor(t, 60*time.Second, "the router to commit every event", func() bool {
+	kafkatest.WaitFor(t, 60*time.Second, "the router to commit every event", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		ends, err := adm.ListEndOffsets(ctx, env.Names.MetadataChanges, env.Names.WorkflowCompletion)
@@ -269,7 +269,7 @@ func waitRouted(t *testing.T, env *testkafka.Env) {
 // process, kills it with SIGKILL while it routes, restarts it, and counts the
 // committed tasks: exactly one per (event, webhook).
 func TestRouterKilledMidStreamRoutesExactlyOnce(t *testing.T) {
-	env := testkafka.Start(t)
+	env := kafkatest.Start(t)
 	bin := buildHookstream(t)
 	const webhooks, events = 3, 1500
 	for i := range webhooks {
@@ -297,7 +297,7 @@ func TestRouterKilledMidStreamRoutesExactlyOnce(t *testing.T) {
 		}
 		produced <- env.Admin.Flush(ctx)
 	}()
-	testkafka.WaitFor(t, 60*time.Second, "the first router to route some events", func() bool { return ts.len() >= 300 })
+	kafkatest.WaitFor(t, 60*time.Second, "the first router to route some events", func() bool { return ts.len() >= 300 })
 	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func TestRouterKilledMidStreamRoutesExactlyOnce(t *testing.T) {
 	}
 	second := startProcess(t, bin, args...)
 	defer func() { _ = second.Process.Signal(syscall.SIGTERM); _ = second.Wait() }()
-	testkafka.WaitFor(t, 120*time.Second, "every task", func() bool { return ts.len() >= webhooks*events })
+	kafkatest.WaitFor(t, 120*time.Second, "every task", func() bool { return ts.len() >= webhooks*events })
 	waitRouted(t, env)
 	all, counts := ts.snapshot()
 	dups := 0
@@ -380,7 +380,7 @@ func (w *testWriter) Write(p []byte) (int, error) {
 // TestTwoRoutersSplitPartitionsAndRebalanceSafely adds a second router to the
 // group mid-stream, then stops the first: every task exactly once.
 func TestTwoRoutersSplitPartitionsAndRebalanceSafely(t *testing.T) {
-	env := testkafka.Start(t)
+	env := kafkatest.Start(t)
 	putWebhook(t, env, schemas.Subscription{ID: "all", Global: true, EventTypes: []string{"*"}})
 	ts := watchTasks(t, env)
 	_, stopFirst := startRouterInstance(t, env, "a")
@@ -393,7 +393,7 @@ func TestTwoRoutersSplitPartitionsAndRebalanceSafely(t *testing.T) {
 	produce(0, 300)
 	startRouterInstance(t, env, "b")
 	adm := kadm.NewClient(env.Admin)
-	testkafka.WaitFor(t, 60*time.Second, "two members in the router group", func() bool {
+	kafkatest.WaitFor(t, 60*time.Second, "two members in the router group", func() bool {
 		groups, err := adm.DescribeGroups(context.Background(), env.Names.Prefix+"router")
 		if err != nil {
 			return false
@@ -404,7 +404,7 @@ func TestTwoRoutersSplitPartitionsAndRebalanceSafely(t *testing.T) {
 	produce(300, 600)
 	stopFirst()
 	produce(600, events)
-	testkafka.WaitFor(t, 90*time.Second, "every task", func() bool { return ts.len() >= events })
+	kafkatest.WaitFor(t, 90*time.Second, "every task", func() bool { return ts.len() >= events })
 	waitRouted(t, env)
 	_, counts := ts.snapshot()
 	for id, n := range counts {

@@ -7,18 +7,17 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/hookstream/hookstream/platform/provision"
+	"github.com/hookstream/hookstream/platform/kafkatest"
 	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/schemas"
 	"github.com/hookstream/hookstream/schemas/registry"
 )
 
 // testEnv is an in-process broker (kfake, on 127.0.0.1) with the event topics
-// and a memory-only Schema Registry, as testkafka gives the integration suite.
+// and a Schema Registry, from kafkatest like the integration suite.
 type testEnv struct {
 	brokers     []string
 	registryURL string
@@ -30,28 +29,8 @@ const testPrefix = "test."
 
 func startEnv(t testing.TB) *testEnv {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	env := &testEnv{brokers: c.ListenAddrs(), names: topic.NewNames(testPrefix, nil)}
-	env.admin, err = kgo.NewClient(kgo.SeedBrokers(env.brokers...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(env.admin.Close)
-	specs := []topic.Spec{
-		{Name: env.names.MetadataChanges, Partitions: 3},
-		{Name: env.names.WorkflowCompletion, Partitions: 3},
-	}
-	if err := provision.Topics(ctx, kadm.NewClient(env.admin), specs, -1); err != nil {
-		t.Fatal(err)
-	}
-	env.registryURL = startRegistry(t)
-	return env
+	k := kafkatest.Start(t)
+	return &testEnv{brokers: k.Brokers, registryURL: k.RegistryURL, names: k.Names, admin: k.Admin}
 }
 
 // startRegistry serves a memory-only registry on a loopback port.
@@ -67,7 +46,7 @@ func startRegistry(t testing.TB) string {
 }
 
 func (e *testEnv) config() Config {
-	return Config{Brokers: e.brokers, RegistryURL: e.registryURL, TopicPrefix: testPrefix, ClientID: "producer-test"}
+	return Config{Brokers: e.brokers, RegistryURL: e.registryURL, TopicPrefix: e.names.Prefix, ClientID: "producer-test"}
 }
 
 // consume reads n records from topics, from the start; it fails the test if

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,14 +13,12 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/hookstream/hookstream/platform/provision"
+	"github.com/hookstream/hookstream/platform/kafkatest"
 	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/schemas"
-	"github.com/hookstream/hookstream/schemas/registry"
 )
 
 // produceEnv is an in-process broker on 127.0.0.1 with the event topics, and a
@@ -35,30 +32,8 @@ type produceEnv struct {
 
 func startProduceEnv(t *testing.T) *produceEnv {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	admin, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(admin.Close)
-	names := topic.NewNames("cmdtest.", nil)
-	specs := []topic.Spec{{Name: names.MetadataChanges, Partitions: 2}, {Name: names.WorkflowCompletion, Partitions: 2}}
-	if err := provision.Topics(ctx, kadm.NewClient(admin), specs, -1); err != nil {
-		t.Fatal(err)
-	}
-	reg, err := registry.New(ctx, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(reg.Handler())
-	t.Cleanup(srv.Close)
-	return &produceEnv{brokers: strings.Join(c.ListenAddrs(), ","), registry: srv.URL, names: names, admin: admin}
+	k := kafkatest.Start(t)
+	return &produceEnv{brokers: strings.Join(k.Brokers, ","), registry: k.RegistryURL, names: k.Names, admin: k.Admin}
 }
 
 // run calls runProduce with env's connection flags; the environment is empty

@@ -1,7 +1,7 @@
-// Package testkafka gives each integration test a broker, a Schema Registry
+// Package kafkatest gives each integration test a broker, a Schema Registry
 // and a topic prefix of its own, so tests never see each other's records,
 // whether they share a real broker or each start an in-process kfake.
-package testkafka
+package kafkatest
 
 import (
 	"context"
