@@ -416,3 +416,31 @@ func TestTwoRoutersSplitPartitionsAndRebalanceSafely(t *testing.T) {
 		t.Fatalf("%d distinct tasks, want %d", len(counts), events)
 	}
 }
+
+// TestDeletedAndFailedWebhooksGetNothing: a tombstone in the subscriptions
+// topic deletes, a failed status in the status topic stops routing.
+func TestDeletedAndFailedWebhooksGetNothing(t *testing.T) {
+	env := kafkatest.Start(t)
+	for _, id := range []string{"deleted", "failed", "healthy"} {
+		putWebhook(t, env, schemas.Subscription{ID: id, Global: true, EventTypes: []string{"*"}})
+	}
+	r := startRouter(t, env)
+	ctx := context.Background()
+	if err := env.Admin.ProduceSync(ctx, &kgo.Record{Topic: env.Names.Subscriptions, Key: []byte("deleted")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	produceValue(t, env, env.Names.SubscriptionStatus, "failed", &schemas.SubscriptionStatus{WebhookID: "failed", Status: "failed", ConsecutiveFailures: 23, UpdatedAt: time.Now().UTC()})
+	kafkatest.WaitFor(t, 10*time.Second, "the tombstone and the status applied", func() bool {
+		_, stillThere := r.Table().Get("deleted")
+		w, _ := r.Table().Get("failed")
+		return !stillThere && w.State() == "failed"
+	})
+	ts := watchTasks(t, env)
+	produceValue(t, env, env.Names.MetadataChanges, "a", metaEvent("00000000-0000-4000-8000-000000000001", "entityCreated", "table"))
+	kafkatest.WaitFor(t, 30*time.Second, "the event routed", func() bool { return ts.len() >= 1 })
+	waitRouted(t, env)
+	all, _ := ts.snapshot()
+	if len(all) != 1 || all[0].WebhookID != "healthy" {
+		t.Fatalf("tasks %+v, want one for the healthy webhook", all)
+	}
+}
