@@ -6,9 +6,6 @@ replace github.com/hookstream/hookstream/schemas => ../schemas
 
 replace github.com/hookstream/hookstream/platform => ../platform
 
-require (
-	github.com/hookstream/hookstream/platform v0.0.0
-	github.com/hookstream/hookstream/schemas v0.0.0
-)
+require github.com/hookstream/hookstream/platform v0.0.0
 
-require github.com/standard-webhooks/standard-webhooks/libraries v0.0.1 // indirect
+require github.com/standard-webhooks/standard-webhooks/libraries v0.0.1

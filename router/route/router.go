@@ -188,7 +188,11 @@ func (r *Router) routeBatch(ctx context.Context, sess *kgo.GroupTransactSession,
 	if batchErr != nil {
 		commit = kgo.TryAbort
 	}
-	committed, err := sess.End(ctx, commit && promise.Err() == nil)
+	// End gets its own deadline: on SIGTERM the batch in flight still
+	// commits (or aborts) cleanly instead of being cut off by ctx.
+	endCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	committed, err := sess.End(endCtx, commit && promise.Err() == nil)
 	switch {
 	case err != nil:
 		r.metrics.transactions.WithLabelValues("aborted").Inc()
