@@ -1,0 +1,169 @@
+// Package outcome turns the result of one delivery attempt into what happens
+// next: done, retried in a later tier, dead-lettered, or the webhook
+// disabled.
+//
+// It is pure (no clock, no Kafka) so that the rules of issue 4 — 2xx
+// succeeds, 410 disables at once, 429 honours Retry-After, everything else is
+// retried — are pinned by table tests and shared by the sender and the retry
+// consumers instead of being re-derived in each.
+package outcome
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Kind is what to do with a task after an attempt.
+type Kind int
+
+const (
+	// Success: the endpoint took the delivery.
+	Success Kind = iota
+	// Retry: the attempt failed; the task moves on to a later tier.
+	Retry
+	// Disable: the endpoint said it is gone (410); retrying would only
+	// hammer a receiver that asked us to stop.
+	Disable
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Success:
+		return "success"
+	case Retry:
+		return "retry"
+	case Disable:
+		return "disable"
+	}
+	return "unknown"
+}
+
+// Result is the classification of one attempt.
+type Result struct {
+	Kind Kind
+	// NotBefore is the endpoint's own earliest retry time (Retry-After on a
+	// 429); zero when it gave none or gave one already past.
+	NotBefore time.Time
+	// Reason is a short text for the attempt log and the status API; it never
+	// holds the response body, which is kept separately as a snippet.
+	Reason string
+}
+
+// MinWait is how long from now the endpoint asked us to wait, for NextTier.
+func (r Result) MinWait(now time.Time) time.Duration {
+	if r.NotBefore.IsZero() || !r.NotBefore.After(now) {
+		return 0
+	}
+	return r.NotBefore.Sub(now)
+}
+
+// Classify reads one attempt: the status code (ignored when err is set),
+// the transport error, the response's Retry-After header and the time the
+// response arrived, against which a Retry-After in seconds counts.
+func Classify(status int, err error, retryAfter string, now time.Time) Result {
+	if err != nil {
+		return Result{Kind: Retry, Reason: errorReason(err)}
+	}
+	switch {
+	case status >= 200 && status < 300:
+		return Result{Kind: Success, Reason: fmt.Sprintf("status %d", status)}
+	case status == http.StatusGone:
+		return Result{Kind: Disable, Reason: "status 410: endpoint gone"}
+	case status == http.StatusTooManyRequests:
+		r := Result{Kind: Retry, Reason: "status 429: rate limited"}
+		if t, ok := ParseRetryAfter(retryAfter, now); ok {
+			r.NotBefore = t
+			r.Reason += ", retry after " + t.Sub(now).String()
+		}
+		return r
+	}
+	// 3xx lands here too: following a redirect would let an endpoint lead
+	// the sender past the SSRF allow-list, so the sender must not follow
+	// one and a redirect counts as a failed attempt.
+	return Result{Kind: Retry, Reason: fmt.Sprintf("status %d", status)}
+}
+
+// ParseRetryAfter reads Retry-After as delay-seconds or an HTTP date (RFC
+// 9110 §10.2.3). ok is false when absent, unreadable or not in the future.
+func ParseRetryAfter(v string, now time.Time) (time.Time, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, false
+	}
+	if secs, err := strconv.ParseUint(v, 10, 63); err == nil {
+		// Cap so a hostile value cannot overflow Duration; a day is beyond
+		// any sane tier anyway and NextTier treats it as "the last tier".
+		const maxSecs = 24 * 60 * 60
+		if secs > maxSecs {
+			secs = maxSecs
+		}
+		if secs == 0 {
+			return time.Time{}, false
+		}
+		return now.Add(time.Duration(secs) * time.Second), true
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+func errorReason(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	return "error: " + err.Error()
+}
+
+// NoTier is the position of a task that has not been in a retry tier yet
+// (it came from the deliveries topic).
+const NoTier = -1
+
+// NextTier says where a task goes after a failed attempt.
+//
+// delays are the tier delays (--retry-tiers), tier is the tier the failed
+// attempt came from (NoTier for the first delivery), attempt is the 1-based
+// number of the attempt that failed, maxAttempts the webhook's limit (0: only
+// the tiers limit it) and minWait the endpoint's Retry-After (0: none).
+//
+// Without minWait the task goes to tier+1. With it, to the first tier from
+// tier+1 on whose delay covers minWait, so the endpoint is not asked again
+// before it said it is ready. Tiers only move forward, so every failure costs
+// a tier and a task ends even when maxAttempts is unset. When no remaining
+// tier covers minWait the last tier is used: it waits the longest we can, and
+// dead-lettering on one 429 would be harsher than the endpoint asked for.
+//
+// deadLetter is true once the attempts or the tiers are used up.
+func NextTier(delays []time.Duration, tier, attempt, maxAttempts int, minWait time.Duration) (next int, deadLetter bool) {
+	if maxAttempts > 0 && attempt >= maxAttempts {
+		return NoTier, true
+	}
+	first := tier + 1
+	if first < 0 {
+		first = 0
+	}
+	if first >= len(delays) {
+		return NoTier, true
+	}
+	for i := first; i < len(delays); i++ {
+		if delays[i] >= minWait {
+			return i, false
+		}
+	}
+	return len(delays) - 1, false
+}

@@ -1,0 +1,235 @@
+// Package ssrf is the deliverer's outbound guard (DESIGN §7): webhook URLs
+// come from users, so without it anyone who may create a webhook could make
+// hookstream POST to its own loopback services, the private network or the
+// cloud metadata endpoint.
+//
+// The address check runs in net.Dialer.ControlContext, on the address the
+// socket is about to connect to, after DNS resolution. Checking the host name
+// or a separate lookup before the request would leave a DNS-rebinding hole:
+// the name can resolve to a public address for the check and to 127.0.0.1 for
+// the connection.
+package ssrf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"syscall"
+	"time"
+)
+
+// ErrBlocked is wrapped by every refusal, so a sender can tell a guarded
+// endpoint from a network failure with errors.Is.
+var ErrBlocked = errors.New("ssrf: destination not allowed")
+
+// BlockedError says which address or URL was refused and why.
+type BlockedError struct {
+	Target string
+	Reason string
+}
+
+func (e *BlockedError) Error() string {
+	return fmt.Sprintf("ssrf: %s refused: %s", e.Target, e.Reason)
+}
+
+func (e *BlockedError) Unwrap() error { return ErrBlocked }
+
+// Options configure a Guard; the zero value is the safe production default.
+type Options struct {
+	// AllowPrivate (--allow-private-endpoints) admits RFC 1918, ULA, CGNAT
+	// and link-local addresses, for deployments whose receivers live on the
+	// internal network. Cloud metadata addresses stay refused even then.
+	AllowPrivate bool
+	// AllowLoopback admits 127.0.0.0/8 and ::1, for `hookstream dev` and
+	// tests whose receivers run on the same host.
+	AllowLoopback bool
+	// DenyCIDRs are refused whatever the other options say (Trifacta's
+	// deny-list), e.g. a public range that belongs to the operator.
+	DenyCIDRs []string
+	// AllowedURLRegexes (Trifacta's allowedUrlRegexes): when non-empty, a
+	// webhook URL must match one of them, as a whole.
+	AllowedURLRegexes []string
+}
+
+// Guard decides whether the deliverer may connect somewhere.
+type Guard struct {
+	opts  Options
+	deny  []netip.Prefix
+	allow []*regexp.Regexp
+}
+
+// New checks and compiles opts.
+func New(opts Options) (*Guard, error) {
+	g := &Guard{opts: opts}
+	for _, c := range opts.DenyCIDRs {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return nil, fmt.Errorf("ssrf: deny CIDR %q: %w", c, err)
+		}
+		g.deny = append(g.deny, p.Masked())
+	}
+	for _, r := range opts.AllowedURLRegexes {
+		// Anchored: an unanchored "https://hooks\.example\.com" would also
+		// admit https://evil.test/?https://hooks.example.com.
+		re, err := regexp.Compile(`^(?:` + r + `)$`)
+		if err != nil {
+			return nil, fmt.Errorf("ssrf: allowed URL regex %q: %w", r, err)
+		}
+		g.allow = append(g.allow, re)
+	}
+	return g, nil
+}
+
+var (
+	cgnat = netip.MustParsePrefix("100.64.0.0/10")
+	// "This network" (0/8) and the reserved 240/4 (with broadcast) are not
+	// unicast destinations; Linux treats 0.0.0.0 as the local host.
+	thisNet  = netip.MustParsePrefix("0.0.0.0/8")
+	reserved = netip.MustParsePrefix("240.0.0.0/4")
+	// Metadata services hand out the host's cloud credentials, so they are
+	// never allowed, not even with AllowPrivate. 169.254.169.254 (AWS, GCP,
+	// Azure, …), 169.254.170.2 (ECS task credentials), fd00:ec2::254 (AWS
+	// over IPv6), 100.100.100.200 (Alibaba).
+	metadata = []netip.Addr{
+		netip.MustParseAddr("169.254.169.254"),
+		netip.MustParseAddr("169.254.170.2"),
+		netip.MustParseAddr("fd00:ec2::254"),
+		netip.MustParseAddr("100.100.100.200"),
+	}
+)
+
+// CheckIP decides on one resolved address.
+func (g *Guard) CheckIP(ip netip.Addr) error {
+	if !ip.IsValid() {
+		return &BlockedError{Target: "invalid address", Reason: "not an IP address"}
+	}
+	// ::ffff:127.0.0.1 reaches 127.0.0.1; judge it as the IPv4 address. The
+	// zone is dropped because fe80::1%eth0 is as link-local as fe80::1.
+	ip = ip.Unmap().WithZone("")
+	refuse := func(reason string) error { return &BlockedError{Target: ip.String(), Reason: reason} }
+	for _, p := range g.deny {
+		if p.Contains(ip) {
+			return refuse("in deny-listed " + p.String())
+		}
+	}
+	for _, m := range metadata {
+		if ip == m {
+			return refuse("cloud metadata address")
+		}
+	}
+	switch {
+	case ip.IsUnspecified() || thisNet.Contains(ip):
+		return refuse("unspecified address")
+	case ip.IsMulticast() || reserved.Contains(ip):
+		return refuse("multicast, broadcast or reserved address")
+	case ip.IsLoopback():
+		if !g.opts.AllowLoopback {
+			return refuse("loopback address")
+		}
+	case ip.IsPrivate() || cgnat.Contains(ip):
+		if !g.opts.AllowPrivate {
+			return refuse("private address")
+		}
+	case ip.IsLinkLocalUnicast():
+		if !g.opts.AllowPrivate {
+			return refuse("link-local address")
+		}
+	}
+	return nil
+}
+
+// CheckURL decides on a webhook URL before any connection: scheme, host and
+// the allow-list. A literal IP host is checked too, so an obviously bad URL
+// is refused when the webhook is saved, not only at delivery time; host
+// names are left to the dial-time check, which sees what they resolve to.
+func (g *Guard) CheckURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return &BlockedError{Target: raw, Reason: "not a URL: " + err.Error()}
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return &BlockedError{Target: raw, Reason: "scheme must be http or https"}
+	}
+	if u.Hostname() == "" {
+		return &BlockedError{Target: raw, Reason: "no host"}
+	}
+	if len(g.allow) > 0 {
+		ok := false
+		for _, re := range g.allow {
+			if re.MatchString(raw) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return &BlockedError{Target: raw, Reason: "matches no allowed URL regex"}
+		}
+	}
+	if ip, err := netip.ParseAddr(u.Hostname()); err == nil {
+		return g.CheckIP(ip)
+	}
+	return nil
+}
+
+// Control has the signature of net.Dialer.ControlContext. It runs for every
+// address the dialer tries (each A/AAAA record, Happy Eyeballs included), so
+// no resolved address escapes the check.
+func (g *Guard) Control(_ context.Context, network, address string, _ syscall.RawConn) error {
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+	default:
+		return &BlockedError{Target: address, Reason: "network " + network + " not allowed"}
+	}
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		// Fail closed: an address we cannot read is one we cannot vouch for.
+		return &BlockedError{Target: address, Reason: "unreadable address"}
+	}
+	return g.CheckIP(ap.Addr())
+}
+
+// Dialer returns a copy of base (nil: 10 s connect timeout, 30 s
+// keep-alive) that runs the guard before every connect, after any control
+// function base already had.
+func (g *Guard) Dialer(base *net.Dialer) *net.Dialer {
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	if base != nil {
+		cp := *base
+		d = &cp
+	}
+	prevCtx, prev := d.ControlContext, d.Control
+	d.Control = nil // ControlContext wins when both are set; keep one path.
+	d.ControlContext = func(ctx context.Context, network, address string, c syscall.RawConn) error {
+		if err := g.Control(ctx, network, address, c); err != nil {
+			return err
+		}
+		switch {
+		case prevCtx != nil:
+			return prevCtx(ctx, network, address, c)
+		case prev != nil:
+			return prev(network, address, c)
+		}
+		return nil
+	}
+	return d
+}
+
+// DialContext dials through the guard; it fits http.Transport.DialContext.
+func (g *Guard) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	return g.Dialer(nil).DialContext(ctx, network, address)
+}
+
+// Transport returns a clone of http.DefaultTransport that dials through the
+// guard. Proxy is off on purpose: through a proxy the dial-time check would
+// see the proxy's address and the proxy would reach the forbidden target.
+func (g *Guard) Transport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil
+	t.DialContext = g.Dialer(nil).DialContext
+	return t
+}
