@@ -18,8 +18,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/hookstream/hookstream/platform/kafkatest"
 	"github.com/hookstream/hookstream/platform/config"
+	"github.com/hookstream/hookstream/platform/kafkatest"
 	"github.com/hookstream/hookstream/router/route"
 	"github.com/hookstream/hookstream/schemas"
 )
