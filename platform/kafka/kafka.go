@@ -3,6 +3,7 @@
 package kafka
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -22,7 +23,30 @@ func Options(brokers []string, clientID string, log *slog.Logger) []kgo.Opt {
 		kgo.RetryTimeout(30 * time.Second),
 	}
 	if log != nil {
+		// The client's info lines (every assignment, with all offsets) drown
+		// the component's own; they show only when debug is asked for.
+		if !log.Enabled(context.Background(), slog.LevelDebug) {
+			log = slog.New(minLevel{log.Handler(), slog.LevelWarn})
+		}
 		opts = append(opts, kgo.WithLogger(kslog.New(log.With("component", "kafka-client"))))
 	}
 	return opts
+}
+
+// minLevel drops records below level.
+type minLevel struct {
+	slog.Handler
+	level slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.level && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(attrs), h.level}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.level}
 }
