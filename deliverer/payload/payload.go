@@ -1,0 +1,349 @@
+// Package payload renders the HTTP body of one delivery (one task, or a batch
+// of tasks of one webhook) in the webhook's payload format (DESIGN §5):
+//
+//   - generic: the event JSON object with "webhookId" and "webhookName"
+//     added and every other byte of the event left as the producer wrote it
+//     (workflow events keep Atlan's field names); a batch of more than one
+//     task is a JSON array of such objects.
+//   - slack: a Slack incoming-webhook message {"text", "blocks"}.
+//   - msteams: an Office 365 connector MessageCard.
+//   - googlechat: a Google Chat incoming-webhook message in the "text" form.
+//
+// The chat formats carry a one-line summary per event and a field list; they
+// hold no links (hookstream adds none, and Slack's link syntax in event
+// values is escaped). A batch becomes one message with one line per event.
+package payload
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/hookstream/hookstream/schemas"
+)
+
+// Formats.
+const (
+	Generic    = "generic"
+	Slack      = "slack"
+	MSTeams    = "msteams"
+	GoogleChat = "googlechat"
+)
+
+// ErrUnknownFormat is returned (wrapped) for a format Render does not know.
+var ErrUnknownFormat = errors.New("payload: unknown format")
+
+// Render builds the body for tasks, all of the webhook webhookID/webhookName.
+// An empty format means generic. A task whose Event is not a JSON object is
+// an error, as is an empty task list.
+func Render(format, webhookID, webhookName string, tasks []schemas.DeliveryTask) ([]byte, error) {
+	if len(tasks) == 0 {
+		return nil, errors.New("payload: no tasks")
+	}
+	switch format {
+	case Generic, "":
+		return renderGeneric(webhookID, webhookName, tasks)
+	case Slack, MSTeams, GoogleChat:
+	default:
+		return nil, fmt.Errorf("%w %q (want generic, slack, msteams or googlechat)", ErrUnknownFormat, format)
+	}
+	evs := make([]event, len(tasks))
+	for i := range tasks {
+		ev, err := describe(&tasks[i])
+		if err != nil {
+			return nil, err
+		}
+		evs[i] = ev
+	}
+	switch format {
+	case Slack:
+		return renderSlack(evs)
+	case MSTeams:
+		return renderTeams(webhookName, evs)
+	default:
+		return renderGoogleChat(evs)
+	}
+}
+
+// renderGeneric splices the two webhook fields in after the event object's
+// opening brace, so the event's own fields, their order and their number
+// formatting are kept exactly.
+func renderGeneric(webhookID, webhookName string, tasks []schemas.DeliveryTask) ([]byte, error) {
+	prefix, err := json.Marshal(struct {
+		WebhookID   string `json:"webhookId"`
+		WebhookName string `json:"webhookName"`
+	}{webhookID, webhookName})
+	if err != nil {
+		return nil, err
+	}
+	prefix = prefix[:len(prefix)-1] // drop "}"
+	var buf bytes.Buffer
+	batch := len(tasks) > 1
+	if batch {
+		buf.WriteByte('[')
+	}
+	for i := range tasks {
+		t := &tasks[i]
+		obj := bytes.TrimSpace([]byte(t.Event))
+		if len(obj) < 2 || obj[0] != '{' || !json.Valid(obj) {
+			return nil, fmt.Errorf("payload: delivery %s: event is not a JSON object", t.DeliveryID)
+		}
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(prefix)
+		rest := bytes.TrimLeft(obj[1:], " \t\r\n")
+		if rest[0] != '}' {
+			buf.WriteByte(',')
+		}
+		buf.Write(rest)
+	}
+	if batch {
+		buf.WriteByte(']')
+	}
+	return buf.Bytes(), nil
+}
+
+// field is one entry of the link-free field list.
+type field struct{ Name, Value string }
+
+// event is what the chat formats show of one task.
+type event struct {
+	Summary string
+	Fields  []field
+}
+
+// wire is the union of the two event layouts of DESIGN §4, enough for the
+// summary and the field list.
+type wire struct {
+	EventType string `json:"eventType"`
+	// metadata
+	Entity *struct {
+		Type               string   `json:"type"`
+		Name               string   `json:"name"`
+		FullyQualifiedName string   `json:"fullyQualifiedName"`
+		Tags               []string `json:"tags"`
+		Domain             string   `json:"domain"`
+		Owner              *struct {
+			Name string `json:"name"`
+		} `json:"owner"`
+	} `json:"entity"`
+	ChangeDescription *struct {
+		FieldsAdded   []struct{ Name string } `json:"fieldsAdded"`
+		FieldsUpdated []struct{ Name string } `json:"fieldsUpdated"`
+		FieldsDeleted []struct{ Name string } `json:"fieldsDeleted"`
+	} `json:"changeDescription"`
+	Actor string `json:"actor"`
+	// workflow (Atlan's names)
+	WorkflowName string          `json:"workflowName"`
+	WorkflowID   string          `json:"workflowId"`
+	RunID        string          `json:"runId"`
+	Status       string          `json:"status"`
+	RunTime      json.RawMessage `json:"runTime"`
+	FailedSteps  []string        `json:"failedSteps"`
+	PackageName  string          `json:"packageName"`
+	Domain       string          `json:"domain"`
+}
+
+func describe(t *schemas.DeliveryTask) (event, error) {
+	var w wire
+	if err := json.Unmarshal([]byte(t.Event), &w); err != nil {
+		return event{}, fmt.Errorf("payload: delivery %s: event: %w", t.DeliveryID, err)
+	}
+	typ := t.EventType
+	if typ == "" {
+		typ = w.EventType
+	}
+	var fs []field
+	add := func(name, value string) {
+		if value != "" {
+			fs = append(fs, field{name, value})
+		}
+	}
+	add("Event type", typ)
+	var sum strings.Builder
+	sum.WriteString(typ)
+	sum.WriteString(":")
+	if w.Entity == nil && (w.WorkflowName != "" || w.RunID != "" || strings.HasPrefix(typ, "workflow")) {
+		name := first(w.WorkflowName, w.WorkflowID)
+		sum.WriteString(" " + name)
+		if w.RunID != "" {
+			sum.WriteString(" (run " + w.RunID + ")")
+		}
+		if len(w.FailedSteps) > 0 {
+			sum.WriteString(" failed steps: " + strings.Join(w.FailedSteps, ", "))
+		} else if w.Status != "" {
+			sum.WriteString(" " + w.Status)
+		}
+		add("Workflow", name)
+		add("Run", w.RunID)
+		add("Status", w.Status)
+		if rt := strings.Trim(string(w.RunTime), `"`); rt != "" && rt != "null" {
+			add("Runtime", rt)
+		}
+		add("Failed steps", strings.Join(w.FailedSteps, ", "))
+		add("Package", w.PackageName)
+		add("Domain", w.Domain)
+	} else {
+		if e := w.Entity; e != nil {
+			sum.WriteString(" " + strings.TrimSpace(e.Type+" "+first(e.FullyQualifiedName, e.Name)))
+			add("Entity type", e.Type)
+			add("Entity name", e.Name)
+			add("Fully qualified name", e.FullyQualifiedName)
+			add("Domain", e.Domain)
+			add("Tags", strings.Join(e.Tags, ", "))
+			if e.Owner != nil {
+				add("Owner", e.Owner.Name)
+			}
+		}
+		if cd := w.ChangeDescription; cd != nil {
+			var names []string
+			for _, l := range [][]struct{ Name string }{cd.FieldsAdded, cd.FieldsUpdated, cd.FieldsDeleted} {
+				for _, f := range l {
+					names = append(names, f.Name)
+				}
+			}
+			add("Changed fields", strings.Join(names, ", "))
+		}
+		if w.Actor != "" {
+			sum.WriteString(" by " + w.Actor)
+		}
+		add("Actor", w.Actor)
+	}
+	return event{Summary: sum.String(), Fields: fs}, nil
+}
+
+func first(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// batchHeader is the first line of a batched chat message.
+func batchHeader(n int) string { return strconv.Itoa(n) + " events" }
+
+// Slack limits (Block Kit): section text 3000 chars, 10 fields of 2000.
+const (
+	slackTextMax   = 3000
+	slackFieldMax  = 2000
+	slackFieldsMax = 10
+)
+
+// slackEscape escapes the three characters Slack's mrkdwn treats as markup,
+// so a value can neither form a link nor a mention.
+var slackEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+type slackText struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+type slackBlock struct {
+	Type   string      `json:"type"`
+	Text   *slackText  `json:"text,omitempty"`
+	Fields []slackText `json:"fields,omitempty"`
+}
+
+func renderSlack(evs []event) ([]byte, error) {
+	var msg struct {
+		Text   string       `json:"text"`
+		Blocks []slackBlock `json:"blocks"`
+	}
+	if len(evs) == 1 {
+		ev := evs[0]
+		msg.Text = slackEscape.Replace(ev.Summary)
+		msg.Blocks = append(msg.Blocks, slackBlock{Type: "section", Text: &slackText{"mrkdwn", truncate(msg.Text, slackTextMax)}})
+		var fs []slackText
+		for _, f := range ev.Fields {
+			if len(fs) == slackFieldsMax {
+				break
+			}
+			fs = append(fs, slackText{"mrkdwn", truncate("*"+f.Name+"*\n"+slackEscape.Replace(f.Value), slackFieldMax)})
+		}
+		if len(fs) > 0 {
+			msg.Blocks = append(msg.Blocks, slackBlock{Type: "section", Fields: fs})
+		}
+	} else {
+		lines := []string{batchHeader(len(evs))}
+		for _, ev := range evs {
+			lines = append(lines, "• "+slackEscape.Replace(ev.Summary))
+		}
+		msg.Text = strings.Join(lines, "\n")
+		msg.Blocks = append(msg.Blocks, slackBlock{Type: "section", Text: &slackText{"mrkdwn", truncate(msg.Text, slackTextMax)}})
+	}
+	return json.Marshal(msg)
+}
+
+type teamsFact struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type teamsSection struct {
+	Facts []teamsFact `json:"facts"`
+}
+
+func renderTeams(webhookName string, evs []event) ([]byte, error) {
+	card := struct {
+		Type     string         `json:"@type"`
+		Context  string         `json:"@context"`
+		Summary  string         `json:"summary"`
+		Title    string         `json:"title"`
+		Text     string         `json:"text,omitempty"`
+		Sections []teamsSection `json:"sections"`
+	}{Type: "MessageCard", Context: "http://schema.org/extensions"}
+	var facts []teamsFact
+	if len(evs) == 1 {
+		card.Summary, card.Title = evs[0].Summary, evs[0].Summary
+		for _, f := range evs[0].Fields {
+			facts = append(facts, teamsFact(f))
+		}
+	} else {
+		card.Summary = batchHeader(len(evs))
+		card.Title = card.Summary
+		if webhookName != "" {
+			card.Title += " (" + webhookName + ")"
+		}
+		for i, ev := range evs {
+			facts = append(facts, teamsFact{Name: strconv.Itoa(i + 1), Value: ev.Summary})
+		}
+	}
+	card.Sections = []teamsSection{{Facts: facts}}
+	return json.Marshal(card)
+}
+
+func renderGoogleChat(evs []event) ([]byte, error) {
+	var lines []string
+	if len(evs) == 1 {
+		lines = append(lines, evs[0].Summary)
+		for _, f := range evs[0].Fields {
+			lines = append(lines, f.Name+": "+f.Value)
+		}
+	} else {
+		lines = append(lines, batchHeader(len(evs)))
+		for _, ev := range evs {
+			lines = append(lines, "• "+ev.Summary)
+		}
+	}
+	return json.Marshal(struct {
+		Text string `json:"text"`
+	}{strings.Join(lines, "\n")})
+}
+
+// truncate cuts s to at most n bytes on a rune boundary, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -1,0 +1,278 @@
+// Package send makes one HTTP attempt of a delivery.
+//
+// A Sender owns one pooled *http.Client built on the SSRF guard's transport:
+// keep-alive connections (up to MaxConnsPerHost idle ones per endpoint),
+// HTTP/2 where the endpoint offers it over TLS, and no redirects followed (a
+// 3xx is returned as the attempt's status, which outcome.Classify counts as a
+// failure, so an endpoint cannot lead us past the SSRF allow-list).
+//
+// Signing happens here, not in the caller: Request carries the scheme and
+// secrets and Send calls signature.Headers over the exact body with the time
+// of the attempt, so every retry gets a fresh webhook-timestamp (Standard
+// Webhooks receivers reject old ones) while webhook-id, the delivery id,
+// stays the same. Headers the sender owns — Content-Type, User-Agent, the
+// signature headers and the hop-by-hop/framing headers — cannot be set or
+// overridden by a webhook's custom headers; such custom headers are dropped.
+package send
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hookstream/hookstream/deliverer/signature"
+	"github.com/hookstream/hookstream/deliverer/ssrf"
+)
+
+// Limits.
+const (
+	DefaultTimeout = 10 * time.Second
+	// MaxBodyRead is how much of a response body is read; the rest is
+	// never read (the connection is then closed rather than reused).
+	MaxBodyRead = 64 << 10
+	// SnippetSize is how much of the read body Result keeps.
+	SnippetSize = 1 << 10
+	// DefaultMaxConnsPerHost matches the per-endpoint in-flight bound.
+	DefaultMaxConnsPerHost = 16
+)
+
+// Redacted replaces secret-bearing header values in Result.RequestHeader.
+const Redacted = "[redacted]"
+
+// Options configure a Sender.
+type Options struct {
+	// Guard checks URLs and, through its transport, every dialled address.
+	// Required.
+	Guard *ssrf.Guard
+	// Version goes into User-Agent: hookstream/<Version>.
+	Version string
+	// MaxConnsPerHost bounds idle keep-alive connections kept per endpoint;
+	// 0 means DefaultMaxConnsPerHost.
+	MaxConnsPerHost int
+	// TLSConfig, if set, is the client TLS configuration (tests use it to
+	// trust an httptest certificate). HTTP/2 is still attempted.
+	TLSConfig *tls.Config
+	// Now is the clock for signatures; nil means time.Now.
+	Now func() time.Time
+}
+
+// Sender sends attempts. It is safe for concurrent use.
+type Sender struct {
+	// Version is the hookstream version in User-Agent.
+	Version string
+
+	guard  *ssrf.Guard
+	client *http.Client
+	now    func() time.Time
+}
+
+// New builds a Sender and its pooled client.
+func New(opts Options) (*Sender, error) {
+	if opts.Guard == nil {
+		return nil, errors.New("send: no SSRF guard")
+	}
+	t := opts.Guard.Transport()
+	t.ForceAttemptHTTP2 = true
+	per := opts.MaxConnsPerHost
+	if per <= 0 {
+		per = DefaultMaxConnsPerHost
+	}
+	t.MaxIdleConnsPerHost = per
+	if t.MaxIdleConns < 4*per {
+		t.MaxIdleConns = 4 * per
+	}
+	if opts.TLSConfig != nil {
+		t.TLSClientConfig = opts.TLSConfig.Clone()
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Sender{
+		Version: opts.Version,
+		guard:   opts.Guard,
+		now:     now,
+		client: &http.Client{
+			Transport: t,
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			},
+		},
+	}, nil
+}
+
+// Close drops the idle pooled connections.
+func (s *Sender) Close() { s.client.CloseIdleConnections() }
+
+// Request is one attempt to make.
+type Request struct {
+	URL string
+	// Method is POST (default, also for "") or PUT; anything else is an error.
+	Method string
+	// Headers are the webhook's custom headers (e.g. Authorization).
+	Headers map[string]string
+	// Body is sent as is, with Content-Type: application/json.
+	Body []byte
+	// Timeout bounds the whole attempt, response body read included; 0
+	// means DefaultTimeout (webhook timeoutSeconds).
+	Timeout time.Duration
+
+	// Scheme, Secrets and MessageID sign the body (signature.Headers).
+	// With no Secrets the request is sent unsigned. MessageID is the
+	// delivery id, the webhook-id of the standard scheme.
+	Scheme    signature.Scheme
+	Secrets   []string
+	MessageID string
+}
+
+// Result is the outcome of one attempt, for outcome.Classify and the attempt
+// record.
+type Result struct {
+	// StatusCode is 0 when no response arrived (Err is set).
+	StatusCode int
+	// Latency runs from just before the request is written to the end of
+	// reading the (capped) response body, or to the error.
+	Latency time.Duration
+	// Snippet is at most the first SnippetSize bytes of the body, cut on a
+	// rune boundary, invalid UTF-8 dropped.
+	Snippet string
+	// BodyBytes is how much of the body was read (at most MaxBodyRead).
+	BodyBytes int
+	// RetryAfter is the response's Retry-After header value.
+	RetryAfter string
+	// Proto is the response protocol, e.g. "HTTP/1.1" or "HTTP/2.0".
+	Proto string
+	// RequestHeader is what was sent, secret-bearing values redacted
+	// (X-Hookstream-Signing-Secret, Authorization, Cookie, ...).
+	RequestHeader http.Header
+	// Err is a transport failure: blocked by the SSRF guard, refused,
+	// reset, timed out (wraps context.DeadlineExceeded), or a bad request.
+	// A non-2xx status is not an Err.
+	Err error
+	// BodyErr is a failure reading the response body after the status
+	// arrived; it does not change the outcome, which the status decides.
+	BodyErr error
+}
+
+// reserved are headers a custom header may not set.
+var reserved = map[string]bool{}
+
+func init() {
+	for _, h := range []string{
+		"Content-Type", "Content-Length", "User-Agent", "Host", "Connection", "Keep-Alive",
+		"Proxy-Connection", "Transfer-Encoding", "Te", "Trailer", "Upgrade",
+		signature.HeaderID, signature.HeaderTimestamp, signature.HeaderSignature,
+		signature.HeaderHookstreamSig, signature.HeaderSigningSecret,
+	} {
+		reserved[http.CanonicalHeaderKey(h)] = true
+	}
+}
+
+func redact(name string) bool {
+	switch http.CanonicalHeaderKey(name) {
+	case "Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key":
+		return true
+	}
+	return signature.SecretBearing(name)
+}
+
+// Send makes the attempt. It never panics on endpoint behaviour and always
+// returns a Result; check Err first, then StatusCode.
+func (s *Sender) Send(ctx context.Context, req Request) Result {
+	var res Result
+	method := strings.ToUpper(req.Method)
+	switch method {
+	case "":
+		method = http.MethodPost
+	case http.MethodPost, http.MethodPut:
+	default:
+		res.Err = fmt.Errorf("send: method %q not allowed (POST or PUT)", req.Method)
+		return res
+	}
+	if err := s.guard.CheckURL(req.URL); err != nil {
+		res.Err = err
+		return res
+	}
+	timeout := req.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	hr, err := http.NewRequestWithContext(ctx, method, req.URL, bytes.NewReader(req.Body))
+	if err != nil {
+		res.Err = fmt.Errorf("send: %w", err)
+		return res
+	}
+	for k, v := range req.Headers {
+		if reserved[http.CanonicalHeaderKey(k)] {
+			continue
+		}
+		hr.Header.Set(k, v)
+	}
+	if len(req.Secrets) > 0 {
+		sh, err := signature.Headers(req.Scheme, req.Secrets, req.MessageID, s.now(), req.Body)
+		if err != nil {
+			res.Err = fmt.Errorf("send: sign: %w", err)
+			return res
+		}
+		for k, v := range sh {
+			hr.Header[k] = v
+		}
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("User-Agent", "hookstream/"+s.Version)
+
+	res.RequestHeader = hr.Header.Clone()
+	for k := range res.RequestHeader {
+		if redact(k) {
+			res.RequestHeader[k] = []string{Redacted}
+		}
+	}
+
+	start := time.Now()
+	resp, err := s.client.Do(hr)
+	if err != nil {
+		res.Latency = time.Since(start)
+		res.Err = err
+		return res
+	}
+	defer resp.Body.Close()
+	res.StatusCode = resp.StatusCode
+	res.Proto = resp.Proto
+	res.RetryAfter = resp.Header.Get("Retry-After")
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyRead))
+	res.Latency = time.Since(start)
+	res.BodyBytes = len(body)
+	res.Snippet = snippet(body)
+	if err != nil {
+		// The status is the endpoint's answer and stands; a body cut
+		// short (timeout, reset) is only noted.
+		res.BodyErr = err
+	}
+	return res
+}
+
+func snippet(b []byte) string {
+	if len(b) > SnippetSize {
+		b = b[:SnippetSize]
+		// Drop a rune cut in half at the end.
+		for i := 1; i <= utf8.UTFMax-1 && i <= len(b); i++ {
+			if utf8.RuneStart(b[len(b)-i]) {
+				if !utf8.FullRune(b[len(b)-i:]) {
+					b = b[:len(b)-i]
+				}
+				break
+			}
+		}
+	}
+	return strings.ToValidUTF8(string(b), "")
+}
