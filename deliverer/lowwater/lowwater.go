@@ -1,0 +1,70 @@
+// Package lowwater tracks, per partition, which fetched records are finished
+// so the deliverer commits only up to the lowest unfinished one. Records of one
+// partition finish out of order (a slow endpoint must not hold back the fast
+// ones beside it), but a committed offset promises that everything before it
+// is done: committing past an unfinished record would lose it on a crash.
+package lowwater
+
+import "sync"
+
+// Partition is the tracker of one partition. It is safe for concurrent use:
+// the poll loop adds, delivery goroutines finish.
+type Partition struct {
+	mu      sync.Mutex
+	base    int64  // offset of pending[0]
+	pending []bool // done flags of offsets base, base+1, ...
+	started bool
+}
+
+// Add registers a fetched offset. Offsets must be added in increasing order;
+// gaps (compacted or transaction-marker offsets) count as finished.
+func (p *Partition) Add(offset int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.started {
+		p.base, p.started = offset, true
+	}
+	next := p.base + int64(len(p.pending))
+	if offset < next {
+		return // already tracked: a refetch after a pause
+	}
+	for ; next < offset; next++ {
+		p.pending = append(p.pending, true)
+	}
+	p.pending = append(p.pending, false)
+}
+
+// Done marks offset finished and returns the offset to commit (the next one
+// to consume, Kafka's convention) when the low-water mark moved, or -1.
+func (p *Partition) Done(offset int64) int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i := offset - p.base
+	if !p.started || i < 0 || i >= int64(len(p.pending)) {
+		return -1
+	}
+	p.pending[i] = true
+	n := 0
+	for n < len(p.pending) && p.pending[n] {
+		n++
+	}
+	if n == 0 {
+		return -1
+	}
+	p.pending = p.pending[n:]
+	p.base += int64(n)
+	return p.base
+}
+
+// Unfinished is the number of tracked records not yet done.
+func (p *Partition) Unfinished() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, d := range p.pending {
+		if !d {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,75 @@
+package lowwater
+
+import (
+	"math/rand/v2"
+	"sync"
+	"testing"
+)
+
+func TestOutOfOrderCommitsOnlyTheLowWaterMark(t *testing.T) {
+	var p Partition
+	for o := int64(10); o < 15; o++ {
+		p.Add(o)
+	}
+	steps := []struct {
+		done int64
+		want int64
+	}{
+		{12, -1}, // 10 and 11 still running
+		{11, -1},
+		{10, 13}, // 10, 11, 12 done: commit 13
+		{14, -1},
+		{13, 15},
+		{13, -1}, // finished twice: nothing moves
+	}
+	for _, s := range steps {
+		if got := p.Done(s.done); got != s.want {
+			t.Fatalf("Done(%d) = %d, want %d", s.done, got, s.want)
+		}
+	}
+	if p.Unfinished() != 0 {
+		t.Fatalf("unfinished %d", p.Unfinished())
+	}
+}
+
+func TestGapsCountAsFinished(t *testing.T) {
+	var p Partition
+	p.Add(5)
+	p.Add(9) // 6, 7, 8 were transaction markers or compacted away
+	if got := p.Done(5); got != 9 {
+		t.Fatalf("Done(5) = %d, want 9", got)
+	}
+	p.Add(9) // a refetch adds nothing twice
+	if got := p.Done(9); got != 10 {
+		t.Fatalf("Done(9) = %d, want 10", got)
+	}
+}
+
+func TestConcurrentFinishReachesTheEnd(t *testing.T) {
+	var p Partition
+	const n = 2000
+	for o := int64(0); o < n; o++ {
+		p.Add(o)
+	}
+	order := rand.Perm(n)
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		highest int64 = -1
+	)
+	for _, o := range order {
+		wg.Add(1)
+		go func(o int64) {
+			defer wg.Done()
+			if c := p.Done(o); c >= 0 {
+				mu.Lock()
+				highest = max(highest, c)
+				mu.Unlock()
+			}
+		}(int64(o))
+	}
+	wg.Wait()
+	if highest != n {
+		t.Fatalf("committed up to %d, want %d", highest, n)
+	}
+}
