@@ -96,8 +96,11 @@ func (r *Router) setup(ctx context.Context, base []kgo.Opt) error {
 func (r *Router) route(ctx context.Context, base []kgo.Opt) error {
 	sess, err := kgo.NewGroupTransactSession(append(base[:len(base):len(base)],
 		kgo.TransactionalID(r.cfg.TransactionalID),
-		kgo.TransactionTimeout(30*time.Second),
+		kgo.TransactionTimeout(10*time.Second), // bounds how long a crashed router's open transaction blocks read_committed readers
 		kgo.ConsumerGroup(r.cfg.Group),
+		// A crashed router's partitions wait this long for a new owner
+		// (franz-go's default is 45 s).
+		kgo.SessionTimeout(10*time.Second),
 		kgo.ConsumeTopics(r.names.MetadataChanges, r.names.WorkflowCompletion),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
