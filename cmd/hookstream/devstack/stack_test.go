@@ -31,13 +31,10 @@ func testConfig(dir string) Config {
 
 func start(t *testing.T, cfg Config) *Stack {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	s, err := Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = ctx
 	return s
 }
 
