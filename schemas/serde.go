@@ -45,9 +45,6 @@ func NewSerde(reg *sr.Client, set *Set) *Serde {
 	}
 }
 
-// Set returns the schemas this serde writes.
-func (s *Serde) Set() *Set { return s.set }
-
 // Register registers the schema of record (a record name such as
 // "DeliveryTask") under subject (a topic's "<topic>-value"), and encodes
 // values of the Go type of that name with the id it gets. The registry refuses
@@ -140,15 +137,6 @@ func (s *Serde) Decode(ctx context.Context, b []byte, v any) (err error) {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return nil
-}
-
-// SchemaID returns the schema id in a wire-format value's header.
-func (s *Serde) SchemaID(b []byte) (int, error) {
-	id, _, err := s.header.DecodeID(b)
-	if err != nil {
-		return 0, ErrBadHeader
-	}
-	return id, nil
 }
 
 func (s *Serde) reader(ctx context.Context, id int) (*Schema, error) {

@@ -53,50 +53,33 @@ type Table struct {
 	subs    map[string]schemas.Subscription
 	health  map[string]schemas.SubscriptionStatus
 	version uint64
-	changed chan struct{}
 }
 
 // NewTable returns an empty table.
 func NewTable() *Table {
-	return &Table{subs: map[string]schemas.Subscription{}, health: map[string]schemas.SubscriptionStatus{}, changed: make(chan struct{})}
+	return &Table{subs: map[string]schemas.Subscription{}, health: map[string]schemas.SubscriptionStatus{}}
 }
 
 // PutSubscription adds or replaces a subscription.
-func (t *Table) PutSubscription(s schemas.Subscription) {
-	t.mu.Lock()
-	t.subs[s.ID] = s
-	t.bumpLocked()
-	t.mu.Unlock()
-}
+func (t *Table) PutSubscription(s schemas.Subscription) { t.update(func() { t.subs[s.ID] = s }) }
 
 // DeleteSubscription removes a subscription (a tombstone).
-func (t *Table) DeleteSubscription(id string) {
-	t.mu.Lock()
-	delete(t.subs, id)
-	t.bumpLocked()
-	t.mu.Unlock()
-}
+func (t *Table) DeleteSubscription(id string) { t.update(func() { delete(t.subs, id) }) }
 
 // PutStatus records a webhook's delivery status.
 func (t *Table) PutStatus(s schemas.SubscriptionStatus) {
-	t.mu.Lock()
-	t.health[s.WebhookID] = s
-	t.bumpLocked()
-	t.mu.Unlock()
+	t.update(func() { t.health[s.WebhookID] = s })
 }
 
 // DeleteStatus forgets a webhook's delivery status.
-func (t *Table) DeleteStatus(id string) {
-	t.mu.Lock()
-	delete(t.health, id)
-	t.bumpLocked()
-	t.mu.Unlock()
-}
+func (t *Table) DeleteStatus(id string) { t.update(func() { delete(t.health, id) }) }
 
-func (t *Table) bumpLocked() {
+// update applies one change under the lock and moves the version on.
+func (t *Table) update(change func()) {
+	t.mu.Lock()
+	change()
 	t.version++
-	close(t.changed)
-	t.changed = make(chan struct{})
+	t.mu.Unlock()
 }
 
 // Get returns the webhook with id.
@@ -128,11 +111,4 @@ func (t *Table) Version() uint64 {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	return t.version
-}
-
-// Changed returns a channel closed at the next change.
-func (t *Table) Changed() <-chan struct{} {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return t.changed
 }

@@ -3,7 +3,6 @@
 package topic
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 )
@@ -106,14 +105,4 @@ func (n Names) Specs(partitions int32) []Spec {
 		Spec{Name: n.Rejected, Partitions: 1, Configs: retain(30 * day), Record: "RejectedRecord"},
 		Spec{Name: n.Schemas, Partitions: 1, Configs: compact},
 	)
-}
-
-// TierFor returns the index of the tier topic, or an error.
-func (n Names) TierFor(topicName string) (int, error) {
-	for i, t := range n.Tiers {
-		if t.Topic == topicName {
-			return i, nil
-		}
-	}
-	return 0, fmt.Errorf("topic %s is not a retry tier", topicName)
 }
