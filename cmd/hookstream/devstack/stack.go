@@ -68,6 +68,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stack, err err
 	s := &Stack{KafkaAddr: broker.ListenAddrs()[0], AdminToken: token, DataDir: cfg.DataDir, log: log, broker: broker, cancel: cancel}
 	defer func() {
 		if err != nil {
+			// Stop whatever already runs before the broker goes away.
+			s.cancel()
+			if s.group != nil {
+				_ = s.group.Wait()
+			}
 			s.close()
 		}
 	}()
