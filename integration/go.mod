@@ -7,6 +7,7 @@ replace github.com/hookstream/hookstream/schemas => ../schemas
 replace github.com/hookstream/hookstream/platform => ../platform
 
 require (
+	github.com/hookstream/hookstream/deliverer v0.0.0-00010101000000-000000000000
 	github.com/hookstream/hookstream/platform v0.0.0
 	github.com/hookstream/hookstream/schemas v0.0.0
 	github.com/prometheus/client_golang v1.25.0
@@ -27,6 +28,7 @@ require (
 	github.com/twmb/franz-go/plugin/kslog v1.0.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
@@ -48,3 +50,5 @@ require (
 replace github.com/hookstream/hookstream/router => ../router
 
 replace github.com/hookstream/hookstream/producer => ../producer
+
+replace github.com/hookstream/hookstream/deliverer => ../deliverer

@@ -68,7 +68,7 @@ func startRouterInstance(t *testing.T, env *kafkatest.Env, instance string) (r *
 	return r, stop
 }
 
-func putWebhook(t *testing.T, env *kafkatest.Env, s schemas.Subscription) {
+func putWebhook(t testing.TB, env *kafkatest.Env, s schemas.Subscription) {
 	t.Helper()
 	s.Enabled = true
 	if s.CreatedAt.IsZero() {

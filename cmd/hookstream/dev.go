@@ -14,6 +14,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	if err := parseFlags("dev", args, stderr, getenv, cfg.Register, cfg.Validate); err != nil {
 		return err
 	}
+	cfg.Version = version
 	log := config.Logger(stderr, cfg.LogLevel)
 	stack, err := devstack.Start(ctx, cfg, log)
 	if err != nil {

@@ -9,6 +9,7 @@ replace github.com/hookstream/hookstream/platform => ../../platform
 replace github.com/hookstream/hookstream/producer => ../../producer
 
 require (
+	github.com/hookstream/hookstream/deliverer v0.0.0-00010101000000-000000000000
 	github.com/hookstream/hookstream/platform v0.0.0
 	github.com/hookstream/hookstream/producer v0.0.0
 	github.com/hookstream/hookstream/schemas v0.0.0
@@ -20,7 +21,10 @@ require (
 	golang.org/x/sync v0.24.0
 )
 
-require github.com/google/uuid v1.6.0 // indirect
+require (
+	github.com/google/uuid v1.6.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
+)
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
@@ -46,3 +50,5 @@ require (
 )
 
 replace github.com/hookstream/hookstream/router => ../../router
+
+replace github.com/hookstream/hookstream/deliverer => ../../deliverer

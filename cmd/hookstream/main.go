@@ -30,6 +30,10 @@ environment twin: HOOKSTREAM_ and the flag name in upper case, dashes as
 underscores (--retry-tiers is HOOKSTREAM_RETRY_TIERS).
 `
 
+// version is set at build time (-ldflags "-X main.version=…") and goes into
+// the deliverer's User-Agent.
+var version = "dev"
+
 // errUsage marks a command line that could not be parsed; it exits 2.
 var errUsage = errors.New("usage")
 
@@ -58,10 +62,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runDev(ctx, rest, stdout, stderr, getenv)
 	case "router":
 		return runRouter(ctx, rest, stderr, getenv)
+	case "deliverer":
+		return runDeliverer(ctx, rest, stderr, getenv)
 	case "produce":
 		return runProduce(ctx, rest, stdin, stdout, stderr, getenv)
-	case "deliverer", "api", "replay", "receive":
-		return fmt.Errorf("%s: not built yet; this binary has dev, router and produce", cmd)
+	case "api", "replay", "receive":
+		return fmt.Errorf("%s: not built yet; this binary has dev, router, deliverer and produce", cmd)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

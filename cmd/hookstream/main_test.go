@@ -19,6 +19,11 @@ func TestBadCommandLinesAreUsageErrors(t *testing.T) {
 		{[]string{"router", "--registry", "ftp://x"}, nil, "--registry"},
 		{[]string{"router"}, map[string]string{"HOOKSTREAM_RETRY_TIERS": "soon"}, "HOOKSTREAM_RETRY_TIERS"},
 		{[]string{"dev", "--api-addr", "nocolon"}, nil, "--api-addr"},
+		{[]string{"deliverer"}, nil, "--secret-key"},
+		{[]string{"deliverer", "--secret-key", "short"}, nil, "--secret-key"},
+		{[]string{"deliverer"}, map[string]string{"HOOKSTREAM_SECRET_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "HOOKSTREAM_MAX_IN_FLIGHT": "0"}, "--max-in-flight"},
+		{[]string{"deliverer", "--secret-key", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "--deny-cidrs", "10.0.0.0/33"}, nil, "--deny-cidrs"},
+		{[]string{"deliverer", "--secret-key", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "--allowed-urls", "https://(unclosed"}, nil, "--allowed-urls"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr, func(k string) string { return tc.env[k] })

@@ -7,9 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/schemas"
@@ -31,7 +34,53 @@ func Topics(ctx context.Context, adm *kadm.Client, specs []topic.Spec, replicati
 			return fmt.Errorf("create topic %s: %w", s.Name, err)
 		}
 	}
-	return nil
+	return waitForLeaders(ctx, adm, specs)
+}
+
+// waitForLeaders returns once every topic of specs has a leader for each
+// partition. A broker answers CreateTopics before its metadata cache holds the
+// new topic; a client that lists offsets in that window gets
+// UNKNOWN_TOPIC_OR_PARTITION, so start-up waits it out here.
+func waitForLeaders(ctx context.Context, adm *kadm.Client, specs []topic.Spec) error {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	for {
+		missing, err := leaderless(ctx, adm, names)
+		if err == nil && missing == "" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if err == nil {
+				err = fmt.Errorf("topic %s has no leader yet", missing)
+			}
+			return fmt.Errorf("wait for topics: %w (%w)", ctx.Err(), err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// leaderless names one topic of names that is unknown or has a partition
+// without a leader, or returns "" when there is none.
+func leaderless(ctx context.Context, adm *kadm.Client, names []string) (string, error) {
+	details, err := adm.ListTopics(ctx, names...)
+	if err != nil {
+		return "", err
+	}
+	for _, name := range names {
+		td, ok := details[name]
+		if !ok || td.Err != nil || len(td.Partitions) == 0 {
+			return name, nil
+		}
+		for _, p := range td.Partitions {
+			if p.Err != nil || p.Leader < 0 {
+				return name, nil
+			}
+		}
+	}
+	return "", nil
 }
 
 // Schemas registers the value schema of every spec that has one, under
@@ -46,4 +95,24 @@ func Schemas(ctx context.Context, serde *schemas.Serde, specs []topic.Spec) erro
 		}
 	}
 	return nil
+}
+
+// Setup is what every component does at start: create the topics of names
+// (partitions for the event, deliveries and tier topics) through client,
+// connect to the registry at registryURL and register every value schema.
+// It returns the serde to encode and decode with.
+func Setup(ctx context.Context, client *kgo.Client, names topic.Names, partitions int32, registryURL string) (*schemas.Serde, error) {
+	specs := names.Specs(partitions)
+	if err := Topics(ctx, kadm.NewClient(client), specs, -1); err != nil {
+		return nil, err
+	}
+	srClient, err := sr.NewClient(sr.URLs(registryURL))
+	if err != nil {
+		return nil, fmt.Errorf("registry client %s: %w", registryURL, err)
+	}
+	serde := schemas.NewSerde(srClient, schemas.MustLoad())
+	if err := Schemas(ctx, serde, specs); err != nil {
+		return nil, err
+	}
+	return serde, nil
 }

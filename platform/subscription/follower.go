@@ -9,6 +9,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hookstream/hookstream/schemas"
 )
@@ -147,4 +148,22 @@ func endOffsets(ctx context.Context, client *kgo.Client, topics ...string) (map[
 		}
 	})
 	return out, nil
+}
+
+// Follow keeps table current from the two topics and runs then once the
+// table holds everything written before Follow started: a component must
+// not route or deliver against a half-loaded table. It returns when ctx ends
+// or either of the two fails.
+func Follow(ctx context.Context, f *Follower, then func(context.Context) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return f.Run(gctx) })
+	g.Go(func() error {
+		select {
+		case <-f.Ready():
+		case <-gctx.Done():
+			return nil
+		}
+		return then(gctx)
+	})
+	return g.Wait()
 }

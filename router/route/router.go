@@ -9,10 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sr"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/platform/provision"
@@ -58,17 +55,7 @@ func (r *Router) Run(ctx context.Context) error {
 		return err
 	}
 	follower := subscription.NewFollower(base, r.names.Subscriptions, r.names.SubscriptionStatus, r.serde, r.table, r.log)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return follower.Run(gctx) })
-	g.Go(func() error {
-		select {
-		case <-follower.Ready():
-		case <-gctx.Done():
-			return nil
-		}
-		return r.route(gctx, base)
-	})
-	return g.Wait()
+	return subscription.Follow(ctx, follower, func(ctx context.Context) error { return r.route(ctx, base) })
 }
 
 // setup provisions topics and schemas (idempotent) and readies the serde.
@@ -78,18 +65,11 @@ func (r *Router) setup(ctx context.Context, base []kgo.Opt) error {
 		return fmt.Errorf("router: kafka client: %w", err)
 	}
 	defer admin.Close()
-	specs := r.names.Specs(int32(r.cfg.Partitions))
-	if err := provision.Topics(ctx, kadm.NewClient(admin), specs, -1); err != nil {
-		return fmt.Errorf("router: %w", err)
-	}
-	srClient, err := sr.NewClient(sr.URLs(r.cfg.Registry))
+	serde, err := provision.Setup(ctx, admin, r.names, int32(r.cfg.Partitions), r.cfg.Registry)
 	if err != nil {
-		return fmt.Errorf("router: registry client: %w", err)
-	}
-	r.serde = schemas.NewSerde(srClient, schemas.MustLoad())
-	if err := provision.Schemas(ctx, r.serde, specs); err != nil {
 		return fmt.Errorf("router: %w", err)
 	}
+	r.serde = serde
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"net"
 
 	"github.com/hookstream/hookstream/platform/config"
+	"github.com/hookstream/hookstream/platform/secret"
 )
 
 // Config is `hookstream dev`'s command line.
@@ -22,6 +23,11 @@ type Config struct {
 	// AdminToken is the admin bearer token; empty means the one kept in the
 	// data directory, created on first start.
 	AdminToken string
+	// SecretKey seals webhook secrets; empty means the one kept in the data
+	// directory, created on first start.
+	SecretKey string
+	// Version goes into the deliverer's User-Agent; not a flag.
+	Version string
 }
 
 // Register adds dev's flags to fs.
@@ -33,6 +39,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.KafkaAddr, "kafka-addr", "127.0.0.1:9092", "embedded Kafka broker address")
 	fs.StringVar(&c.RegistryAddr, "registry-addr", "127.0.0.1:8081", "Schema Registry address")
 	fs.StringVar(&c.AdminToken, "admin-token", "", "admin bearer token (default: generated once and kept in the data dir)")
+	fs.StringVar(&c.SecretKey, "secret-key", "", "key that seals webhook secrets, 32 bytes as base64 or hex (default: generated once and kept in the data dir)")
 }
 
 // Validate names the flag that is wrong.
@@ -45,6 +52,11 @@ func (c *Config) Validate() error {
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+	}
+	if c.SecretKey != "" {
+		if _, err := secret.ParseKey(c.SecretKey); err != nil {
+			return fmt.Errorf("--secret-key: %w", err)
 		}
 	}
 	if c.DataDir == "" {

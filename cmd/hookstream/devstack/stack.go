@@ -19,6 +19,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hookstream/hookstream/deliverer/deliver"
 	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/platform/ops"
 	"github.com/hookstream/hookstream/platform/provision"
@@ -38,14 +39,15 @@ type Stack struct {
 	AdminToken  string
 	DataDir     string
 
-	log    *slog.Logger
-	broker *kfake.Cluster
-	client *kgo.Client
-	serde  *schemas.Serde
-	ready  atomic.Bool
-	group  *errgroup.Group
-	router *route.Router
-	cancel context.CancelFunc
+	log       *slog.Logger
+	broker    *kfake.Cluster
+	client    *kgo.Client
+	serde     *schemas.Serde
+	ready     atomic.Bool
+	group     *errgroup.Group
+	router    *route.Router
+	deliverer *deliver.Deliverer
+	cancel    context.CancelFunc
 }
 
 // Start brings the stack up and returns once every topic exists and every
@@ -57,6 +59,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stack, err err
 	token := cfg.AdminToken
 	if token == "" {
 		if token, err = adminToken(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	key := cfg.SecretKey
+	if key == "" {
+		if key, err = secretKey(cfg.DataDir); err != nil {
 			return nil, err
 		}
 	}
@@ -135,10 +143,20 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stack, err err
 	common.Brokers, common.Registry, common.ClientID = []string{s.KafkaAddr}, s.RegistryURL, "hookstream-dev"
 	s.router = route.New(route.Config{Common: common, Group: "hookstream-router", TransactionalID: "hookstream-dev-router"}, log, metrics)
 	g.Go(func() error { return s.router.Run(ctx) })
-	select {
-	case <-s.router.Ready():
-	case <-ctx.Done():
-		return nil, fmt.Errorf("dev: stopped while starting")
+	dcfg := deliver.Defaults()
+	dcfg.Common, dcfg.SecretKey, dcfg.Version, dcfg.ShutdownTimeout = common, key, cfg.Version, 5*time.Second
+	// dev's receivers run on this machine.
+	dcfg.AllowLoopbackEndpoints, dcfg.AllowPrivateEndpoints = true, true
+	if s.deliverer, err = deliver.New(dcfg, log, metrics); err != nil {
+		return nil, err
+	}
+	g.Go(func() error { return s.deliverer.Run(ctx) })
+	for _, ready := range []<-chan struct{}{s.router.Ready(), s.deliverer.Ready()} {
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("dev: stopped while starting")
+		}
 	}
 	s.ready.Store(true)
 	return s, nil

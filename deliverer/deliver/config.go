@@ -1,0 +1,138 @@
+// Package deliver is the deliverer's run loop: it consumes the deliveries
+// topic and every retry tier in the hookstream-deliverer group, sends each
+// task to its webhook (pick → sign → send → classify → record), moves failures
+// to the next tier or the dead-letter topic, writes every attempt and the
+// webhook's status, and commits a partition only up to the lowest record whose
+// outcome is not yet durably written.
+package deliver
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/hookstream/hookstream/deliverer/circuit"
+	"github.com/hookstream/hookstream/deliverer/health"
+	"github.com/hookstream/hookstream/deliverer/ssrf"
+	"github.com/hookstream/hookstream/platform/config"
+	"github.com/hookstream/hookstream/platform/secret"
+)
+
+// Config is the deliverer's command line.
+type Config struct {
+	config.Common
+	// Group is the consumer group; deliverers in one group split the
+	// partitions of the deliveries and tier topics.
+	Group string
+	// SecretKey opens the webhook secrets sealed in the subscriptions topic
+	// (32 bytes, base64 or hex). Without it signed webhooks cannot be sent.
+	SecretKey string
+	// AllowPrivateEndpoints admits private and link-local addresses (never
+	// cloud metadata ones).
+	AllowPrivateEndpoints bool
+	// AllowLoopbackEndpoints admits 127.0.0.0/8 and ::1; `hookstream dev`
+	// and the tests set it, production should not.
+	AllowLoopbackEndpoints bool
+	// AllowedURLs are regexes a webhook URL must match (Trifacta's
+	// allowedUrlRegexes); empty allows any URL the address checks pass.
+	AllowedURLs config.List
+	// DenyCIDRs are refused whatever else allows them.
+	DenyCIDRs config.List
+	// MaxInFlight bounds HTTP requests in flight in the process.
+	MaxInFlight int
+	// MaxInFlightPerEndpoint bounds HTTP requests in flight to one webhook,
+	// so one slow endpoint cannot take every slot.
+	MaxInFlightPerEndpoint int
+	// EndpointQueue bounds tasks waiting in memory for one webhook; beyond
+	// it a task is deferred to the first retry tier, so an endpoint slower
+	// than its inflow waits in Kafka instead of filling the process.
+	EndpointQueue int
+	// MaxPending bounds records fetched and not finished; the poll loop
+	// stops fetching at the bound.
+	MaxPending int
+	// CircuitThreshold is the number of consecutive unanswered attempts
+	// (timeouts, refused or reset connections) that opens an endpoint's
+	// circuit; CircuitCooldown is how long it stays open before a probe.
+	CircuitThreshold int
+	CircuitCooldown  time.Duration
+	// AutoDisableAfter is the default number of consecutive failed attempts
+	// that sets a webhook to failed (a webhook's own value wins).
+	AutoDisableAfter int
+	// ShutdownTimeout bounds how long in-flight requests may finish after
+	// SIGTERM or a revoked partition; what does not finish is redelivered.
+	ShutdownTimeout time.Duration
+	// Version goes into User-Agent.
+	Version string
+}
+
+// Defaults is the configuration the flags start from (the Common part
+// aside), for `hookstream dev` and tests that build a Config in code.
+func Defaults() Config {
+	return Config{
+		Group: "hookstream-deliverer", MaxInFlight: 1024, MaxInFlightPerEndpoint: 16, EndpointQueue: 512,
+		MaxPending: 8192, CircuitThreshold: circuit.DefaultThreshold, CircuitCooldown: circuit.DefaultCooldown,
+		AutoDisableAfter: health.DefaultAutoDisableAfter, ShutdownTimeout: 15 * time.Second,
+	}
+}
+
+// Register adds the deliverer's flags to fs.
+func (c *Config) Register(fs *flag.FlagSet) {
+	def := Defaults()
+	c.Common.Register(fs, "127.0.0.1:9466")
+	fs.StringVar(&c.Group, "group", def.Group, "consumer group of the deliverers")
+	fs.StringVar(&c.SecretKey, "secret-key", "", "key that opens the webhook secrets: 32 bytes as base64 or hex (required)")
+	fs.BoolVar(&c.AllowPrivateEndpoints, "allow-private-endpoints", false, "allow webhooks on private and link-local addresses (metadata addresses stay refused)")
+	fs.BoolVar(&c.AllowLoopbackEndpoints, "allow-loopback-endpoints", false, "allow webhooks on loopback addresses (for local development)")
+	fs.Var(&c.AllowedURLs, "allowed-urls", "regexes, comma separated, one of which every webhook URL must match as a whole (empty: any)")
+	fs.Var(&c.DenyCIDRs, "deny-cidrs", "address ranges never sent to, comma separated CIDRs")
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", def.MaxInFlight, "HTTP requests in flight in this process")
+	fs.IntVar(&c.MaxInFlightPerEndpoint, "max-in-flight-per-endpoint", def.MaxInFlightPerEndpoint, "HTTP requests in flight to one webhook")
+	fs.IntVar(&c.EndpointQueue, "endpoint-queue", def.EndpointQueue, "tasks waiting in memory for one webhook before more are deferred to the first retry tier")
+	fs.IntVar(&c.MaxPending, "max-pending", def.MaxPending, "records fetched and not yet finished before fetching stops")
+	fs.IntVar(&c.CircuitThreshold, "circuit-threshold", def.CircuitThreshold, "consecutive unanswered attempts that open an endpoint's circuit")
+	fs.DurationVar(&c.CircuitCooldown, "circuit-cooldown", def.CircuitCooldown, "how long an open circuit waits before a probe")
+	fs.IntVar(&c.AutoDisableAfter, "auto-disable-after", def.AutoDisableAfter, "consecutive failed attempts that set a webhook to failed, unless the webhook sets its own")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", def.ShutdownTimeout, "how long in-flight requests may finish on shutdown")
+}
+
+// Validate names the flag that is wrong.
+func (c *Config) Validate() error {
+	if err := c.Common.Validate(); err != nil {
+		return err
+	}
+	if c.Group == "" {
+		return fmt.Errorf("--group: must not be empty")
+	}
+	if c.SecretKey == "" {
+		return fmt.Errorf("--secret-key: required (the key the control API seals webhook secrets with)")
+	}
+	if _, err := secret.ParseKey(c.SecretKey); err != nil {
+		return fmt.Errorf("--secret-key: %w", err)
+	}
+	if _, err := ssrf.New(c.guardOptions()); err != nil {
+		return fmt.Errorf("--allowed-urls/--deny-cidrs: %w", err)
+	}
+	for name, v := range map[string]int{
+		"max-in-flight": c.MaxInFlight, "max-in-flight-per-endpoint": c.MaxInFlightPerEndpoint,
+		"endpoint-queue": c.EndpointQueue, "max-pending": c.MaxPending,
+		"circuit-threshold": c.CircuitThreshold, "auto-disable-after": c.AutoDisableAfter,
+	} {
+		if v < 1 {
+			return fmt.Errorf("--%s: must be at least 1", name)
+		}
+	}
+	if c.CircuitCooldown <= 0 {
+		return fmt.Errorf("--circuit-cooldown: must be positive")
+	}
+	if c.ShutdownTimeout <= 0 {
+		return fmt.Errorf("--shutdown-timeout: must be positive")
+	}
+	return nil
+}
+
+func (c *Config) guardOptions() ssrf.Options {
+	return ssrf.Options{
+		AllowPrivate: c.AllowPrivateEndpoints, AllowLoopback: c.AllowLoopbackEndpoints,
+		DenyCIDRs: c.DenyCIDRs, AllowedURLRegexes: c.AllowedURLs,
+	}
+}

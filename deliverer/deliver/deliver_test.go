@@ -1,0 +1,196 @@
+package deliver
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/hookstream/hookstream/deliverer/health"
+	"github.com/hookstream/hookstream/deliverer/outcome"
+	"github.com/hookstream/hookstream/platform/subscription"
+	"github.com/hookstream/hookstream/schemas"
+)
+
+func jobAt(p *partition, offset int64) *job {
+	return &job{part: p, rec: &kgo.Record{Offset: offset}}
+}
+
+// The commit mark of a partition is its lowest unfinished record: a slow
+// record holds the mark, not the records after it.
+func TestPartitionMarkIsTheLowestUnfinished(t *testing.T) {
+	released := 0
+	p := newPartition("t", 0, outcome.NoTier)
+	p.onRelease = func() { released++ }
+	jobs := map[int64]*job{}
+	for _, off := range []int64{10, 11, 12, 13} {
+		if !p.take(off) {
+			t.Fatalf("offset %d not taken", off)
+		}
+		jobs[off] = jobAt(p, off)
+	}
+	if p.take(11) {
+		t.Fatal("offset 11 taken twice (a refetch after a pause must be skipped)")
+	}
+	jobs[11].done()
+	jobs[13].done()
+	if m := p.uncommitted(); m != -1 {
+		t.Fatalf("mark %d while offset 10 is unfinished", m)
+	}
+	jobs[10].done()
+	if m := p.uncommitted(); m != 12 {
+		t.Fatalf("mark %d, want 12 (offset 12 is unfinished)", m)
+	}
+	jobs[12].abandon()
+	jobs[12].done() // a second finish is a no-op
+	if m := p.uncommitted(); m != 12 {
+		t.Fatalf("an abandoned record moved the mark to %d", m)
+	}
+	p.committedTo(12)
+	if m := p.uncommitted(); m != -1 {
+		t.Fatalf("mark %d after committing it", m)
+	}
+	if released != 4 {
+		t.Fatalf("%d releases, want 4 (one per record)", released)
+	}
+	select {
+	case <-p.drained:
+		t.Fatal("drained before revoke")
+	default:
+	}
+	if backlog, paused := p.revoke(); len(backlog) != 0 || paused {
+		t.Fatalf("revoke returned backlog %d, paused %v", len(backlog), paused)
+	}
+	<-p.drained // nothing active: closed at once
+}
+
+func TestRevokeWaitsForActiveRecords(t *testing.T) {
+	p := newPartition("t", 0, 0)
+	p.take(1)
+	j := jobAt(p, 1)
+	p.backlog = []*job{jobAt(p, 2)}
+	backlog, paused := p.revoke()
+	if len(backlog) != 1 || !paused {
+		t.Fatalf("backlog %d paused %v, want the waiting job back and paused", len(backlog), paused)
+	}
+	if p.take(3) {
+		t.Fatal("a revoked partition took a record")
+	}
+	select {
+	case <-p.drained:
+		t.Fatal("drained with a record in flight")
+	default:
+	}
+	j.done()
+	<-p.drained
+	if m := p.uncommitted(); m != 2 {
+		t.Fatalf("a record finished during the revoke did not move the mark: %d", m)
+	}
+}
+
+func TestJobDue(t *testing.T) {
+	now := time.Now()
+	tier := newPartition("retry", 0, 0)
+	later := &job{part: tier, task: schemas.DeliveryTask{NotBefore: now.Add(time.Second)}}
+	if later.due(now) || !later.due(now.Add(time.Second)) {
+		t.Fatal("a tier task is due exactly at notBefore")
+	}
+	first := &job{part: newPartition("deliveries", 0, outcome.NoTier), task: schemas.DeliveryTask{NotBefore: now.Add(time.Hour)}}
+	if !first.due(now) {
+		t.Fatal("a deliveries task is always due")
+	}
+}
+
+func TestStatusBook(t *testing.T) {
+	b := newStatusBook()
+	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	wh := subscription.Webhook{Subscription: schemas.Subscription{ID: "w", Enabled: true}}
+	fail := health.Attempt{Result: outcome.Result{Kind: outcome.Retry, Reason: "status 500"}, StatusCode: 500, At: t0}
+	for i := range 3 {
+		b.apply(wh, fail, 3, func(st *schemas.SubscriptionStatus) {
+			if st == nil || st.ConsecutiveFailures != int32(i+1) {
+				t.Fatalf("failure %d: status %+v", i+1, st)
+			}
+		})
+	}
+	// The table has not seen the book's records yet: the book decides.
+	if r := b.undeliverable(wh); r != "not sent: webhook is failed" {
+		t.Fatalf("undeliverable %q after 3 failures with autoDisableAfter 3", r)
+	}
+	// A newer status written by someone else (re-enabled) wins.
+	wh.Health = schemas.SubscriptionStatus{WebhookID: "w", Status: subscription.StatusActive, UpdatedAt: t0.Add(time.Minute)}
+	if r := b.undeliverable(wh); r != "" {
+		t.Fatalf("undeliverable %q after a newer active status", r)
+	}
+	wh.Enabled = false
+	if r := b.undeliverable(wh); r == "" {
+		t.Fatal("a webhook its owner disabled is deliverable")
+	}
+}
+
+func TestMessageIDs(t *testing.T) {
+	one := []*job{{task: schemas.DeliveryTask{DeliveryID: "msg_a"}}}
+	if id := messageID(one); id != "msg_a" {
+		t.Fatalf("single task id %q", id)
+	}
+	two := []*job{{task: schemas.DeliveryTask{DeliveryID: "msg_a"}}, {task: schemas.DeliveryTask{DeliveryID: "msg_b"}}}
+	a, b := messageID(two), messageID(two)
+	if a != b || a == "msg_a" || len(a) != len("msg_batch_")+32 {
+		t.Fatalf("batch ids %q %q", a, b)
+	}
+	if messageID(two[:1]) == a {
+		t.Fatal("a different batch got the same id")
+	}
+}
+
+func TestBudget(t *testing.T) {
+	b := newBudget(2)
+	b.add()
+	b.add()
+	if b.room() != 0 {
+		t.Fatalf("room %d at the bound", b.room())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := b.wait(ctx); err == nil {
+		t.Fatal("wait returned without room")
+	}
+	done := make(chan error, 1)
+	go func() { done <- b.wait(context.Background()) }()
+	b.sub()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	go b.sub()
+	if !b.drain(context.Background()) || b.count() != 0 {
+		t.Fatal("drain")
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	valid := func() Config {
+		c := Defaults()
+		c.Brokers, c.Registry, c.Partitions, c.LogLevel = []string{"k:9092"}, "http://r:8081", 3, "info"
+		c.SecretKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+		return c
+	}
+	if err := func() *Config { c := valid(); return &c }().Validate(); err != nil {
+		t.Fatalf("defaults invalid: %v", err)
+	}
+	for flagName, mutate := range map[string]func(*Config){
+		"--secret-key":                 func(c *Config) { c.SecretKey = "" },
+		"--max-in-flight-per-endpoint": func(c *Config) { c.MaxInFlightPerEndpoint = 0 },
+		"--circuit-cooldown":           func(c *Config) { c.CircuitCooldown = 0 },
+		"--deny-cidrs":                 func(c *Config) { c.DenyCIDRs = []string{"nope"} },
+		"--group":                      func(c *Config) { c.Group = "" },
+	} {
+		c := valid()
+		mutate(&c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), flagName) {
+			t.Errorf("%s: error %v does not name the flag", flagName, err)
+		}
+	}
+}

@@ -1,0 +1,162 @@
+package deliver
+
+import (
+	"context"
+	"math"
+	"sync"
+
+	"golang.org/x/time/rate"
+
+	"github.com/hookstream/hookstream/deliverer/circuit"
+)
+
+// endpoint is one webhook's queue. Jobs of every partition that carries the
+// webhook meet here, so a slow endpoint only ever holds its own jobs: the
+// others on its partitions go to their own endpoints and finish, and only the
+// commit mark of the partition waits for the slow one's records.
+type endpoint struct {
+	id      string
+	d       *Deliverer
+	breaker *circuit.Breaker
+
+	mu      sync.Mutex
+	queue   []*job
+	workers int
+	limit   float64 // the rate the limiter was built for
+	limiter *rate.Limiter
+}
+
+func (d *Deliverer) endpoint(id string) *endpoint {
+	d.epMu.Lock()
+	defer d.epMu.Unlock()
+	e, ok := d.endpoints[id]
+	if !ok {
+		e = &endpoint{id: id, d: d, breaker: circuit.New(d.cfg.CircuitThreshold, d.cfg.CircuitCooldown)}
+		d.endpoints[id] = e
+	}
+	return e
+}
+
+// enqueue queues j and starts a worker if the endpoint has fewer than
+// MaxInFlightPerEndpoint. A full queue defers j to the first retry tier.
+func (e *endpoint) enqueue(j *job) {
+	e.mu.Lock()
+	if len(e.queue) >= e.d.cfg.EndpointQueue {
+		e.mu.Unlock()
+		e.d.deferJob(j)
+		return
+	}
+	e.queue = append(e.queue, j)
+	start := e.workers < e.d.cfg.MaxInFlightPerEndpoint
+	if start {
+		e.workers++
+		e.d.workers.Add(1)
+	}
+	e.mu.Unlock()
+	if start {
+		go e.work()
+	}
+}
+
+// work delivers batches until the queue is empty.
+func (e *endpoint) work() {
+	defer e.d.workers.Done()
+	for {
+		batch := e.next()
+		if batch == nil {
+			return
+		}
+		e.d.deliver(e, batch)
+	}
+}
+
+// next takes up to the webhook's batchSize jobs; jobs of revoked partitions
+// (and all of them once shutdown began) are abandoned instead. nil means the
+// queue is empty and the worker ends.
+func (e *endpoint) next() []*job {
+	size := 1
+	if wh, ok := e.d.table.Get(e.id); ok && wh.BatchSize > 1 {
+		size = int(wh.BatchSize)
+	}
+	var dropped []*job
+	defer func() {
+		for _, j := range dropped {
+			j.abandon()
+		}
+	}()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	stopping := e.d.stopping.Load()
+	var batch []*job
+	for len(e.queue) > 0 && len(batch) < size {
+		j := e.queue[0]
+		e.queue[0] = nil
+		e.queue = e.queue[1:]
+		if stopping || j.part.isRevoked() {
+			dropped = append(dropped, j)
+			continue
+		}
+		batch = append(batch, j)
+	}
+	if len(e.queue) == 0 {
+		e.queue = nil // let the backing array go
+	}
+	if len(batch) == 0 {
+		e.workers--
+		return nil
+	}
+	return batch
+}
+
+// sweep abandons queued jobs of revoked partitions, or all of them once
+// shutdown began, so a revoke or shutdown does not wait behind a slow
+// endpoint's queue.
+func (e *endpoint) sweep() {
+	stopping := e.d.stopping.Load()
+	e.mu.Lock()
+	var dropped []*job
+	keep := e.queue[:0]
+	for _, j := range e.queue {
+		if stopping || j.part.isRevoked() {
+			dropped = append(dropped, j)
+		} else {
+			keep = append(keep, j)
+		}
+	}
+	clear(e.queue[len(keep):])
+	e.queue = keep
+	e.mu.Unlock()
+	for _, j := range dropped {
+		j.abandon()
+	}
+}
+
+func (d *Deliverer) sweepQueues() {
+	d.epMu.Lock()
+	eps := make([]*endpoint, 0, len(d.endpoints))
+	for _, e := range d.endpoints {
+		eps = append(eps, e)
+	}
+	d.epMu.Unlock()
+	for _, e := range eps {
+		e.sweep()
+	}
+}
+
+// wait holds a request back to the webhook's rateLimitPerSecond; the excess
+// waits, it is never dropped. 0 means no limit.
+func (e *endpoint) wait(ctx context.Context, perSecond float64) error {
+	if perSecond <= 0 {
+		return nil
+	}
+	e.mu.Lock()
+	if e.limiter == nil || e.limit != perSecond {
+		burst := max(int(math.Ceil(perSecond)), 1)
+		e.limiter, e.limit = rate.NewLimiter(rate.Limit(perSecond), burst), perSecond
+	}
+	l := e.limiter
+	e.mu.Unlock()
+	// The limit counts requests (a batch is one), which is what a
+	// receiver's own rate limit counts.
+	return l.Wait(ctx)
+}

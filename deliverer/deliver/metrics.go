@@ -1,0 +1,75 @@
+package deliver
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Outcomes of a task, the label of hookstream_deliveries_total.
+const (
+	outcomeSuccess      = "success"
+	outcomeRetry        = "retry"
+	outcomeDeadLettered = "deadLettered"
+	outcomeDisabled     = "disabled"
+	outcomeDropped      = "dropped"
+	outcomeDeferred     = "deferred"
+	outcomeRejected     = "rejected"
+)
+
+type metrics struct {
+	deliveries   *prometheus.CounterVec
+	duration     prometheus.Histogram
+	attempts     *prometheus.CounterVec
+	deadLetters  prometheus.Counter
+	inFlight     prometheus.Gauge
+	paused       prometheus.Gauge
+	openCircuits prometheus.Gauge
+	pending      prometheus.Gauge
+	lag          *prometheus.GaugeVec
+	statuses     *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "hookstream", Name: "deliveries_total",
+			Help: "Delivery tasks finished, by outcome: success, retry, deadLettered, disabled, dropped, deferred, rejected.",
+		}, []string{"outcome"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "hookstream", Name: "delivery_duration_seconds",
+			Help:    "HTTP attempt latency, request written to response body read.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}),
+		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "hookstream", Name: "delivery_attempts_total",
+			Help: "Delivery attempts, by the topic the task came from (deliveries or retry.<delay>).",
+		}, []string{"tier"}),
+		deadLetters: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "hookstream", Name: "dead_letters_total",
+			Help: "Tasks written to the dead-letter topic.",
+		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "hookstream", Name: "deliveries_in_flight",
+			Help: "HTTP requests in flight.",
+		}),
+		paused: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "hookstream", Name: "paused_partitions",
+			Help: "Retry-tier partitions paused until their next task is due.",
+		}),
+		openCircuits: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "hookstream", Name: "open_circuits",
+			Help: "Endpoints whose circuit is open: not called, their tasks moved to the next tier.",
+		}),
+		pending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "hookstream", Subsystem: "deliverer", Name: "pending_records",
+			Help: "Records fetched and not yet finished.",
+		}),
+		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "hookstream", Subsystem: "deliverer", Name: "consumer_lag",
+			Help: "Records between the last fetched offset and the high watermark.",
+		}, []string{"topic", "partition"}),
+		statuses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "hookstream", Subsystem: "deliverer", Name: "status_changes_total",
+			Help: "Webhook status records written, by status (failed and disabled turn a webhook off).",
+		}, []string{"status"}),
+	}
+	reg.MustRegister(m.deliveries, m.duration, m.attempts, m.deadLetters, m.inFlight, m.paused, m.openCircuits, m.pending, m.lag, m.statuses)
+	return m
+}
