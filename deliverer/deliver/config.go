@@ -27,17 +27,9 @@ type Config struct {
 	// SecretKey opens the webhook secrets sealed in the subscriptions topic
 	// (32 bytes, base64 or hex). Without it signed webhooks cannot be sent.
 	SecretKey string
-	// AllowPrivateEndpoints admits private and link-local addresses (never
-	// cloud metadata ones).
-	AllowPrivateEndpoints bool
-	// AllowLoopbackEndpoints admits 127.0.0.0/8 and ::1; `hookstream dev`
-	// and the tests set it, production should not.
-	AllowLoopbackEndpoints bool
-	// AllowedURLs are regexes a webhook URL must match (Trifacta's
-	// allowedUrlRegexes); empty allows any URL the address checks pass.
-	AllowedURLs config.List
-	// DenyCIDRs are refused whatever else allows them.
-	DenyCIDRs config.List
+	// Flags are the outbound guard's: which addresses and URLs may be
+	// sent to.
+	ssrf.Flags
 	// MaxInFlight bounds HTTP requests in flight in the process.
 	MaxInFlight int
 	// MaxInFlightPerEndpoint bounds HTTP requests in flight to one webhook,
@@ -81,10 +73,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	c.Common.Register(fs, "127.0.0.1:9466")
 	fs.StringVar(&c.Group, "group", def.Group, "consumer group of the deliverers")
 	fs.StringVar(&c.SecretKey, "secret-key", "", "key that opens the webhook secrets: 32 bytes as base64 or hex (required)")
-	fs.BoolVar(&c.AllowPrivateEndpoints, "allow-private-endpoints", false, "allow webhooks on private and link-local addresses (metadata addresses stay refused)")
-	fs.BoolVar(&c.AllowLoopbackEndpoints, "allow-loopback-endpoints", false, "allow webhooks on loopback addresses (for local development)")
-	fs.Var(&c.AllowedURLs, "allowed-urls", "regexes, comma separated, one of which every webhook URL must match as a whole (empty: any)")
-	fs.Var(&c.DenyCIDRs, "deny-cidrs", "address ranges never sent to, comma separated CIDRs")
+	c.Flags.Register(fs)
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", def.MaxInFlight, "HTTP requests in flight in this process")
 	fs.IntVar(&c.MaxInFlightPerEndpoint, "max-in-flight-per-endpoint", def.MaxInFlightPerEndpoint, "HTTP requests in flight to one webhook")
 	fs.IntVar(&c.EndpointQueue, "endpoint-queue", def.EndpointQueue, "tasks waiting in memory for one webhook before more are deferred to the first retry tier")
@@ -109,7 +98,7 @@ func (c *Config) Validate() error {
 	if _, err := secret.ParseKey(c.SecretKey); err != nil {
 		return fmt.Errorf("--secret-key: %w", err)
 	}
-	if _, err := ssrf.New(c.guardOptions()); err != nil {
+	if _, err := ssrf.New(c.Options()); err != nil {
 		return fmt.Errorf("--allowed-urls/--deny-cidrs: %w", err)
 	}
 	for name, v := range map[string]int{
@@ -128,11 +117,4 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--shutdown-timeout: must be positive")
 	}
 	return nil
-}
-
-func (c *Config) guardOptions() ssrf.Options {
-	return ssrf.Options{
-		AllowPrivate: c.AllowPrivateEndpoints, AllowLoopback: c.AllowLoopbackEndpoints,
-		DenyCIDRs: c.DenyCIDRs, AllowedURLRegexes: c.AllowedURLs,
-	}
 }

@@ -81,7 +81,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Deliverer, e
 	if err != nil {
 		return nil, fmt.Errorf("deliverer: %w", err)
 	}
-	guard, err := ssrf.New(cfg.guardOptions())
+	guard, err := ssrf.New(cfg.Options())
 	if err != nil {
 		return nil, fmt.Errorf("deliverer: %w", err)
 	}

@@ -1,11 +1,12 @@
 // Package signature signs webhook deliveries with the four schemes of DESIGN
-// §5 and verifies the Standard Webhooks one.
+// §5 and verifies them as a receiver would (Verify for Standard Webhooks,
+// VerifyScheme for any scheme).
 //
 // It is kept apart from the sender so that the exact bytes a receiver must
 // compute are pinned by test vectors (the published Standard Webhooks vector
 // and golden files) and by a verifier no one on this project wrote, without a
-// network or Kafka in the way. It also serves a future `hookstream receive`,
-// which needs the verifier and nothing else of the deliverer.
+// network or Kafka in the way. It also serves `hookstream receive`, which
+// needs the verifiers and nothing else of the deliverer.
 package signature
 
 import (

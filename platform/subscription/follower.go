@@ -26,11 +26,16 @@ type Follower struct {
 
 	readyOnce sync.Once
 	ready     chan struct{}
+
+	mu      sync.Mutex
+	applied map[topicPartition]int64 // next offset to apply
+	moved   chan struct{}            // closed and replaced when applied moves
 }
 
 // NewFollower returns a follower; opts are the base client options (brokers).
 func NewFollower(opts []kgo.Opt, subsTopic, statusTopic string, serde *schemas.Serde, table *Table, log *slog.Logger) *Follower {
-	return &Follower{opts: opts, subsTopic: subsTopic, statusTopic: statusTopic, serde: serde, table: table, log: log, ready: make(chan struct{})}
+	return &Follower{opts: opts, subsTopic: subsTopic, statusTopic: statusTopic, serde: serde, table: table, log: log, ready: make(chan struct{}),
+		applied: map[topicPartition]int64{}, moved: make(chan struct{})}
 }
 
 // Ready is closed once both topics were read to the offsets they had when Run
@@ -76,6 +81,7 @@ func (f *Follower) Run(ctx context.Context) error {
 			}
 		})
 		f.checkReady(pending)
+		f.markApplied(fs)
 	}
 }
 
@@ -92,6 +98,44 @@ func (f *Follower) poll(ctx context.Context, client *kgo.Client, catchingUp bool
 		return nil, true
 	}
 	return fs, false
+}
+
+// markApplied moves the applied offsets past the records of fs and wakes
+// WaitApplied callers.
+func (f *Follower) markApplied(fs kgo.Fetches) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	moved := false
+	fs.EachPartition(func(p kgo.FetchTopicPartition) {
+		if n := len(p.Records); n > 0 {
+			f.applied[topicPartition{p.Topic, p.Partition}] = p.Records[n-1].Offset + 1
+			moved = true
+		}
+	})
+	if moved {
+		close(f.moved)
+		f.moved = make(chan struct{})
+	}
+}
+
+// WaitApplied returns once the record at offset of topic/partition is in
+// the table: the control API calls it after a write, so a read that follows
+// the write sees it.
+func (f *Follower) WaitApplied(ctx context.Context, topic string, partition int32, offset int64) error {
+	key := topicPartition{topic, partition}
+	for {
+		f.mu.Lock()
+		done, moved := f.applied[key] > offset, f.moved
+		f.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for %s/%d@%d to be applied: %w", topic, partition, offset, ctx.Err())
+		}
+	}
 }
 
 func (f *Follower) checkReady(pending map[topicPartition]int64) {

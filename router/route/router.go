@@ -136,7 +136,7 @@ func (r *Router) routeBatch(ctx context.Context, sess *kgo.GroupTransactSession,
 		if batchErr != nil {
 			return
 		}
-		d, err := r.decodeEvent(ctx, rec)
+		d, err := DecodeEvent(ctx, r.serde, r.names.WorkflowCompletion, rec)
 		if err != nil {
 			if !schemas.IsRejectable(err) {
 				batchErr = err
@@ -152,11 +152,11 @@ func (r *Router) routeBatch(ctx context.Context, sess *kgo.GroupTransactSession,
 			sess.Produce(ctx, out, promise.Promise())
 			return
 		}
-		r.metrics.events.WithLabelValues(rec.Topic, d.eventType).Inc()
-		if oldest.IsZero() || d.time.Before(oldest) {
-			oldest = d.time
+		r.metrics.events.WithLabelValues(rec.Topic, d.Type).Inc()
+		if oldest.IsZero() || d.Time.Before(oldest) {
+			oldest = d.Time
 		}
-		ids = r.index.Match(&d.match, ids[:0])
+		ids = r.index.Match(&d.Match, ids[:0])
 		for _, id := range ids {
 			out, err := r.task(rec, &d, id, now)
 			if err != nil {

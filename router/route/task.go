@@ -22,62 +22,68 @@ func DeliveryID(eventID, webhookID string) string {
 	return "msg_" + hex.EncodeToString(sum[:16])
 }
 
-// decoded is one event ready to match and to copy into tasks.
-type decoded struct {
-	id        string
-	eventType string
-	json      string
-	time      time.Time
-	match     match.Event
+// Event is one source event ready to match and to copy into tasks.
+type Event struct {
+	ID    string
+	Type  string
+	JSON  string
+	Time  time.Time
+	Match match.Event
 }
 
-// decodeEvent reads an event record of either topic.
-func (r *Router) decodeEvent(ctx context.Context, rec *kgo.Record) (decoded, error) {
+// DecodeEvent reads a record of either event topic; workflowTopic names the
+// workflow one. The control API's replay decodes with it too.
+func DecodeEvent(ctx context.Context, serde *schemas.Serde, workflowTopic string, rec *kgo.Record) (Event, error) {
 	var (
-		d   decoded
+		d   Event
 		v   any
 		err error
 	)
-	if rec.Topic == r.names.WorkflowCompletion {
+	if rec.Topic == workflowTopic {
 		var e schemas.WorkflowCompletionEvent
-		if err = r.serde.Decode(ctx, rec.Value, &e); err != nil {
+		if err = serde.Decode(ctx, rec.Value, &e); err != nil {
 			return d, err
 		}
-		d = decoded{id: e.EventID, eventType: e.EventType(), time: rec.Timestamp, match: match.FromWorkflow(&e)}
+		d = Event{ID: e.EventID, Type: e.EventType(), Time: rec.Timestamp, Match: match.FromWorkflow(&e)}
 		v = &e
 	} else {
 		var e schemas.MetadataChangeEvent
-		if err = r.serde.Decode(ctx, rec.Value, &e); err != nil {
+		if err = serde.Decode(ctx, rec.Value, &e); err != nil {
 			return d, err
 		}
-		d = decoded{id: e.EventID, eventType: e.EventType, time: time.UnixMilli(e.Timestamp).UTC(), match: match.FromMetadata(&e)}
+		d = Event{ID: e.EventID, Type: e.EventType, Time: time.UnixMilli(e.Timestamp).UTC(), Match: match.FromMetadata(&e)}
 		v = &e
 	}
-	if d.id == "" {
+	if d.ID == "" {
 		return d, fmt.Errorf("%w: eventId is empty", schemas.ErrMalformed)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return d, fmt.Errorf("%w: %v", schemas.ErrMalformed, err)
 	}
-	d.json = string(b)
+	d.JSON = string(b)
 	return d, nil
 }
 
-// task builds the delivery record of one match.
-func (r *Router) task(rec *kgo.Record, d *decoded, webhookID string, now time.Time) (*kgo.Record, error) {
-	t := schemas.DeliveryTask{
-		DeliveryID: DeliveryID(d.id, webhookID), WebhookID: webhookID, EventID: d.id, EventType: d.eventType,
-		Event: d.json, EventTime: d.time, SourceTopic: rec.Topic, SourcePartition: rec.Partition, SourceOffset: rec.Offset,
+// NewTask is the first delivery task of one match of the event read from rec.
+func NewTask(rec *kgo.Record, d *Event, webhookID string, now time.Time) schemas.DeliveryTask {
+	return schemas.DeliveryTask{
+		DeliveryID: DeliveryID(d.ID, webhookID), WebhookID: webhookID, EventID: d.ID, EventType: d.Type,
+		Event: d.JSON, EventTime: d.Time, SourceTopic: rec.Topic, SourcePartition: rec.Partition, SourceOffset: rec.Offset,
 		RoutedAt: now, Attempt: 1, NotBefore: now,
 	}
+}
+
+// task builds the delivery record of one match.
+func (r *Router) task(rec *kgo.Record, d *Event, webhookID string, now time.Time) (*kgo.Record, error) {
+	t := NewTask(rec, d, webhookID, now)
 	b, err := r.serde.Encode(&t)
 	if err != nil {
 		return nil, fmt.Errorf("encode task %s: %w", t.DeliveryID, err)
 	}
 	return &kgo.Record{
 		Topic: r.names.Deliveries, Key: []byte(webhookID), Value: b,
-		Headers: []kgo.RecordHeader{{Key: "eventType", Value: []byte(d.eventType)}},
+		Headers: []kgo.RecordHeader{{Key: "eventType", Value: []byte(d.Type)}},
 	}, nil
 }
 

@@ -1,0 +1,92 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/hookstream/hookstream/control/auth"
+	"github.com/hookstream/hookstream/control/deadletter"
+	"github.com/hookstream/hookstream/schemas"
+)
+
+func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	q := r.URL.Query()
+	pg, err := parsePage(q, "deadLetteredAt")
+	if err != nil {
+		return err
+	}
+	dq := deadletter.Query{Visible: s.visibleID(p), WebhookID: q.Get("webhookId"), Offset: pg.offset, PageSize: pg.size}
+	switch q.Get("includeRedriven") {
+	case "", "false":
+	case "true":
+		dq.IncludeRedriven = true
+	default:
+		return badRequest("invalid_parameter", "includeRedriven", "includeRedriven must be true or false")
+	}
+	count, entries := s.deadLetters.Find(dq)
+	if !pg.descending {
+		for i, j := 0, len(entries)-1; i < j; i, j = i+1, j-1 {
+			entries[i], entries[j] = entries[j], entries[i]
+		}
+	}
+	writeJSON(w, http.StatusOK, list[deadletter.Entry]{Count: count, Records: entries})
+	return nil
+}
+
+// redriveRequest picks what to redrive: every dead letter the caller may
+// see ({"all":true}), a webhook's, or the listed ids.
+type redriveRequest struct {
+	All       bool     `json:"all"`
+	WebhookID string   `json:"webhookId"`
+	IDs       []string `json:"ids"`
+}
+
+func (s *Server) redriveDeadLetters(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var req redriveRequest
+	if err := decodeStrict(body, &req); err != nil {
+		return err
+	}
+	chosen := 0
+	for _, set := range []bool{req.All, req.WebhookID != "", len(req.IDs) > 0} {
+		if set {
+			chosen++
+		}
+	}
+	if chosen != 1 {
+		return badRequest("invalid_field", "all", `give exactly one of "all": true, "webhookId" or "ids"`)
+	}
+	if req.WebhookID != "" {
+		if _, err := s.lookup(p, req.WebhookID); err != nil {
+			return err
+		}
+	}
+	_, entries := s.deadLetters.Find(deadletter.Query{Visible: s.visibleID(p), WebhookID: req.WebhookID, IDs: req.IDs})
+	if len(req.IDs) > 0 && len(entries) != len(req.IDs) {
+		return notFound("one or more dead letters of ids (unknown, already redriven, or not yours)")
+	}
+	now := time.Now().UTC()
+	tasks := make([]schemas.DeliveryTask, 0, len(entries))
+	ids := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if _, ok := s.table.Get(e.WebhookID); !ok {
+			continue // the webhook is gone; the deliverer would only drop it
+		}
+		tasks = append(tasks, deadletter.Redriven(e, now))
+		ids = append(ids, e.ID)
+	}
+	if len(tasks) > 0 {
+		if err := s.enqueue(r.Context(), tasks); err != nil {
+			return err
+		}
+		if err := s.markRedriven(r.Context(), ids, now); err != nil {
+			return err
+		}
+	}
+	s.log.Info("dead letters redriven", "count", len(ids), "by", p.User)
+	writeJSON(w, http.StatusAccepted, map[string]any{"redriven": len(ids), "ids": ids})
+	return nil
+}

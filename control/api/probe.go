@@ -1,0 +1,177 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hookstream/hookstream/control/auth"
+	"github.com/hookstream/hookstream/control/catalog"
+	"github.com/hookstream/hookstream/control/webhook"
+	"github.com/hookstream/hookstream/deliverer/payload"
+	"github.com/hookstream/hookstream/deliverer/send"
+	"github.com/hookstream/hookstream/deliverer/signature"
+	"github.com/hookstream/hookstream/schemas"
+)
+
+// probeResult is what test and validate answer: what the endpoint said to
+// a sample payload sent now, through the deliverer's guard and sender.
+type probeResult struct {
+	Success         bool              `json:"success"`
+	StatusCode      int               `json:"statusCode"`
+	LatencyMs       int64             `json:"latencyMs"`
+	ResponseSnippet string            `json:"responseSnippet"`
+	Error           string            `json:"error,omitempty"`
+	EventType       string            `json:"eventType"`
+	RequestHeaders  map[string]string `json:"requestHeaders"`
+}
+
+func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	wh, err := s.lookup(p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	secrets, err := s.openSecrets(wh.Subscription)
+	if err != nil {
+		return err
+	}
+	res, err := s.probe(r, wh.ID, webhook.SpecOf(wh.Subscription), secrets)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// validateEndpoint is Atlan's Validate button: a sample payload to a URL
+// not saved yet; anything but a 2xx fails the validation.
+func (s *Server) validateEndpoint(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var sp webhook.Spec
+	if err := decodeStrict(body, &sp); err != nil {
+		return err
+	}
+	if sp.Name == "" {
+		sp.Name = "validate"
+	}
+	if fe := s.rules.Normalize(&sp); fe != nil {
+		return invalid(fe)
+	}
+	var secrets []string
+	if sp.Secret != "" {
+		secrets = []string{sp.Secret}
+	}
+	res, err := s.probe(r, "wh_validate", sp, secrets)
+	if err != nil {
+		return err
+	}
+	if !res.Success {
+		msg := "the endpoint did not answer with a 2xx"
+		if res.Error != "" {
+			msg += ": " + res.Error
+		}
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
+			"error":  &apiError{Code: "validation_failed", Field: "url", Message: msg},
+			"result": res,
+		})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) probe(r *http.Request, id string, sp webhook.Spec, secrets []string) (probeResult, error) {
+	task := sampleTask(id, sp.EventTypes)
+	body, err := payload.Render(sp.PayloadFormat, id, sp.Name, []schemas.DeliveryTask{task})
+	if err != nil {
+		return probeResult{}, err
+	}
+	res := s.sender.Send(r.Context(), send.Request{
+		URL: sp.URL, Method: sp.Method, Headers: sp.Headers, Body: body,
+		Timeout: time.Duration(sp.TimeoutSeconds) * time.Second,
+		Scheme:  signature.Scheme(sp.Signature), Secrets: secrets, MessageID: task.DeliveryID,
+	})
+	out := probeResult{
+		Success: res.Err == nil && res.StatusCode >= 200 && res.StatusCode < 300, StatusCode: res.StatusCode,
+		LatencyMs: res.Latency.Milliseconds(), ResponseSnippet: res.Snippet, EventType: task.EventType,
+		RequestHeaders: map[string]string{},
+	}
+	if res.Err != nil {
+		out.Error = res.Err.Error()
+	}
+	for k, v := range res.RequestHeader {
+		out.RequestHeaders[k] = strings.Join(v, ", ")
+	}
+	s.log.Info("sample payload sent", "webhook", id, "host", hostOf(sp.URL), "status", res.StatusCode, "err", out.Error)
+	return out, nil
+}
+
+// sampleTask is a test delivery of the webhook's first concrete event type.
+func sampleTask(webhookID string, types []string) schemas.DeliveryTask {
+	eventType := "entityCreated"
+	for _, t := range types {
+		if t != catalog.All && t != catalog.AllAlias {
+			eventType = t
+			break
+		}
+	}
+	now := time.Now().UTC()
+	eventID := newID("evt_test_")
+	var ev any = schemas.MetadataChangeEvent{
+		EventID: eventID, EventType: eventType, Timestamp: now.UnixMilli(), Actor: "hookstream",
+		Entity: schemas.Entity{
+			ID: "sample-entity", Type: "table", Name: "orders", FullyQualifiedName: "sample.sales.public.orders",
+			Description: "A sample entity sent by hookstream's test.", Owner: &schemas.Owner{Type: "user", Name: "hookstream"},
+			Tags: []string{"PII.Sensitive"}, Domain: "sales", CustomMetadata: map[string]string{},
+		},
+	}
+	if eventType == "workflowSucceeded" || eventType == "workflowFailed" {
+		status := "succeeded"
+		if eventType == "workflowFailed" {
+			status = "failed"
+		}
+		ev = schemas.WorkflowCompletionEvent{
+			EventID: eventID, Domain: "sample.example", StartTime: now.Add(-time.Minute).Format(time.RFC3339),
+			EndTime: now.Format(time.RFC3339), RunTime: 60, WorkflowTemplate: "sample-template", PackageName: "sample-package",
+			WorkflowID: "sample-workflow", RunID: "sample-run", WorkflowName: "sample workflow", Status: status,
+			FailedSteps: []string{}, RunningSteps: []string{}, LastThreeRuns: []string{}, PotentialIssues: []string{},
+		}
+	}
+	b, _ := json.Marshal(ev) // plain structs of strings and numbers always marshal
+	return schemas.DeliveryTask{
+		DeliveryID: newID("msg_test_"), WebhookID: webhookID, EventID: eventID, EventType: eventType,
+		Event: string(b), EventTime: now, RoutedAt: now, Attempt: 1, NotBefore: now,
+	}
+}
+
+// openSecrets returns the webhook's signing secrets: the current one and,
+// while its grace period lasts, the rotated-out one.
+func (s *Server) openSecrets(sub schemas.Subscription) ([]string, error) {
+	cur, err := s.sealer.Open(sub.EncryptedSecret)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{cur}
+	if sub.PreviousSecretExpiresAt != nil && time.Now().Before(*sub.PreviousSecretExpiresAt) {
+		prev, err := s.sealer.Open(sub.PreviousEncryptedSecret)
+		if err == nil && prev != "" {
+			out = append(out, prev)
+		}
+	}
+	return out, nil
+}
+
+// hostOf is what logs say of a URL: its host, never its path or query,
+// which may carry tokens.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}

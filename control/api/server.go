@@ -1,0 +1,197 @@
+// Package api is the control API (DESIGN §6): webhooks and their secrets,
+// test and validate, the event catalogue, attempt history and retry, replay,
+// and dead letters. It is the only writer of hookstream.subscriptions; it
+// reads back what it writes through the same follower the router and
+// deliverer use, and serves history and dead letters from indexes it
+// rebuilds from their topics at start.
+package api
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hookstream/hookstream/control/auth"
+	"github.com/hookstream/hookstream/control/catalog"
+	"github.com/hookstream/hookstream/control/deadletter"
+	"github.com/hookstream/hookstream/control/history"
+	"github.com/hookstream/hookstream/control/replay"
+	"github.com/hookstream/hookstream/control/tail"
+	"github.com/hookstream/hookstream/control/webhook"
+	"github.com/hookstream/hookstream/deliverer/send"
+	"github.com/hookstream/hookstream/deliverer/ssrf"
+	"github.com/hookstream/hookstream/platform/kafka"
+	"github.com/hookstream/hookstream/platform/provision"
+	"github.com/hookstream/hookstream/platform/secret"
+	"github.com/hookstream/hookstream/platform/subscription"
+	"github.com/hookstream/hookstream/platform/topic"
+	"github.com/hookstream/hookstream/schemas"
+)
+
+// Server is the control API.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	names   topic.Names
+	tokens  *auth.Tokens
+	catalog *catalog.Catalog
+	rules   webhook.Rules
+	sealer  *secret.Sealer
+	sender  *send.Sender
+	metrics *metrics
+
+	table       *subscription.Table
+	history     *history.Index
+	deadLetters *deadletter.Index
+
+	// Set by Run before ready closes.
+	client   *kgo.Client
+	serde    *schemas.Serde
+	follower *subscription.Follower
+	runCtx   context.Context // ends with Run; replays run under it
+
+	writeMu sync.Mutex // one read-modify-write of a webhook at a time
+	replays *replays
+	ready   chan struct{}
+	handler http.Handler
+}
+
+// New returns a server; reg receives its metrics. cfg must be valid.
+func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Server, error) {
+	tokens := auth.NewTokens()
+	if cfg.TokensFile != "" {
+		f, err := os.Open(cfg.TokensFile)
+		if err != nil {
+			return nil, fmt.Errorf("--tokens-file: %w", err)
+		}
+		err = tokens.Parse(f, cfg.TokensFile)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("--tokens-file: %w", err)
+		}
+	}
+	if cfg.AdminToken != "" {
+		tokens.Add(cfg.AdminToken, auth.Principal{User: "admin", Role: auth.Admin})
+	}
+	cat, err := catalog.Load(cfg.CatalogFile)
+	if err != nil {
+		return nil, fmt.Errorf("--catalog-file: %w", err)
+	}
+	key, err := secret.ParseKey(cfg.SecretKey)
+	if err != nil {
+		return nil, fmt.Errorf("--secret-key: %w", err)
+	}
+	sealer, err := secret.NewSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	guard, err := ssrf.New(cfg.Options())
+	if err != nil {
+		return nil, err
+	}
+	sender, err := send.New(send.Options{Guard: guard, Version: cfg.Version})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg: cfg, log: log.With("component", "api"), names: cfg.Names(), tokens: tokens, catalog: cat,
+		rules: webhook.Rules{Catalog: cat, Guard: guard}, sealer: sealer, sender: sender, metrics: newMetrics(reg),
+		table: subscription.NewTable(), history: history.NewIndex(cfg.HistoryMax), deadLetters: deadletter.NewIndex(),
+		replays: newReplays(), ready: make(chan struct{}),
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler serves the API; before Ready it answers 503.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Ready is closed once subscriptions, history and dead letters are loaded.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Table is the API's live subscription table.
+func (s *Server) Table() *subscription.Table { return s.table }
+
+// Run connects, loads the indexes and keeps them current until ctx ends.
+func (s *Server) Run(ctx context.Context) error {
+	defer s.sender.Close()
+	base := kafka.Options(s.cfg.Brokers, s.cfg.ClientID, s.log)
+	client, err := kgo.NewClient(append(base[:len(base):len(base)], kgo.ProducerLinger(0))...)
+	if err != nil {
+		return fmt.Errorf("api: kafka client: %w", err)
+	}
+	defer client.Close()
+	serde, err := provision.Setup(ctx, client, s.names, int32(s.cfg.Partitions), s.cfg.Registry)
+	if err != nil {
+		return fmt.Errorf("api: %w", err)
+	}
+	s.client, s.serde = client, serde
+	s.follower = subscription.NewFollower(base, s.names.Subscriptions, s.names.SubscriptionStatus, serde, s.table, s.log)
+	attempts := tail.New(base, s.names.Attempts, s.applyAttempt, s.log)
+	dead := tail.New(base, s.names.DeadLetters, s.applyDeadLetter, s.log)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.follower.Run(gctx) })
+	g.Go(func() error { return attempts.Run(gctx) })
+	g.Go(func() error { return dead.Run(gctx) })
+	g.Go(func() error {
+		for _, c := range []<-chan struct{}{s.follower.Ready(), attempts.Ready(), dead.Ready()} {
+			select {
+			case <-c:
+			case <-gctx.Done():
+				return nil
+			}
+		}
+		s.runCtx = gctx
+		close(s.ready)
+		s.log.Info("control API ready", "webhooks", len(s.webhooks()))
+		<-gctx.Done()
+		s.replays.wait()
+		return nil
+	})
+	return g.Wait()
+}
+
+func (s *Server) applyAttempt(r *kgo.Record) {
+	var a schemas.DeliveryAttempt
+	if err := s.serde.Decode(context.Background(), r.Value, &a); err != nil {
+		s.log.Warn("history: skip undecodable attempt", "partition", r.Partition, "offset", r.Offset, "err", err)
+		return
+	}
+	s.history.Add(history.FromAttempt(a))
+	s.metrics.historySize.Inc()
+}
+
+func (s *Server) applyDeadLetter(r *kgo.Record) {
+	if r.Value == nil {
+		for _, h := range r.Headers {
+			if h.Key == deadletter.RedrivenHeader {
+				s.deadLetters.MarkRedriven(string(r.Key), r.Timestamp.UTC())
+			}
+		}
+		return
+	}
+	var d schemas.DeadLetter
+	if err := s.serde.Decode(context.Background(), r.Value, &d); err != nil {
+		s.log.Warn("dead letters: skip undecodable record", "partition", r.Partition, "offset", r.Offset, "err", err)
+		return
+	}
+	s.deadLetters.Add(deadletter.FromRecord(deadletter.ID(r.Partition, r.Offset), d))
+}
+
+func (s *Server) webhooks() []subscription.Webhook {
+	all, _ := s.table.All()
+	return all
+}
+
+// replayDeps are what a replay needs from the running server.
+func (s *Server) replayDeps() replay.Deps {
+	return replay.Deps{Client: s.client, Serde: s.serde, Names: s.names}
+}

@@ -1,0 +1,285 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/hookstream/hookstream/control/auth"
+	"github.com/hookstream/hookstream/control/webhook"
+	"github.com/hookstream/hookstream/platform/secret"
+	"github.com/hookstream/hookstream/platform/subscription"
+	"github.com/hookstream/hookstream/schemas"
+)
+
+// createError is one failed item of a batch create.
+type createError struct {
+	Index int       `json:"index"`
+	Error *apiError `json:"error"`
+}
+
+func (s *Server) createWebhooks(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(body, &probe) == nil && probe["webhooks"] != nil {
+		return s.createMany(w, r, p, body)
+	}
+	var sp webhook.Spec
+	if err := decodeStrict(body, &sp); err != nil {
+		return err
+	}
+	v, err := s.create(r, p, sp)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, v)
+	return nil
+}
+
+// createMany is Immuta's batch form: {"webhooks":[…]} answers
+// {"createdWebhooks":[…],"errors":[…]}; a bad item does not stop the others.
+func (s *Server) createMany(w http.ResponseWriter, r *http.Request, p auth.Principal, body []byte) error {
+	var batch struct {
+		Webhooks []json.RawMessage `json:"webhooks"`
+	}
+	if err := decodeStrict(body, &batch); err != nil {
+		return err
+	}
+	if len(batch.Webhooks) == 0 || len(batch.Webhooks) > 100 {
+		return badRequest("invalid_field", "webhooks", "webhooks must hold 1 to 100 items")
+	}
+	out := struct {
+		Created []webhook.View `json:"createdWebhooks"`
+		Errors  []createError  `json:"errors"`
+	}{Created: []webhook.View{}, Errors: []createError{}}
+	for i, raw := range batch.Webhooks {
+		var sp webhook.Spec
+		err := decodeStrict(raw, &sp)
+		var v webhook.View
+		if err == nil {
+			v, err = s.create(r, p, sp)
+		}
+		if err != nil {
+			ae, ok := err.(*apiError)
+			if !ok {
+				return err
+			}
+			if ae.Field != "" {
+				ae = &apiError{Status: ae.Status, Code: ae.Code, Message: ae.Message, Field: fmt.Sprintf("webhooks[%d].%s", i, ae.Field)}
+			}
+			out.Errors = append(out.Errors, createError{Index: i, Error: ae})
+			continue
+		}
+		out.Created = append(out.Created, v)
+	}
+	status := http.StatusCreated
+	if len(out.Created) == 0 {
+		status = http.StatusBadRequest
+	}
+	writeJSON(w, status, out)
+	return nil
+}
+
+// create checks sp, seals a secret and writes the webhook; the view it
+// returns is the only one that carries the secret.
+func (s *Server) create(r *http.Request, p auth.Principal, sp webhook.Spec) (webhook.View, error) {
+	if fe := s.rules.Normalize(&sp); fe != nil {
+		return webhook.View{}, invalid(fe)
+	}
+	if sp.Owner == "" {
+		sp.Owner = p.User
+	}
+	if err := checkOwnership(p, sp); err != nil {
+		return webhook.View{}, err
+	}
+	plain := sp.Secret
+	if plain == "" {
+		var err error
+		if plain, err = secret.Generate(); err != nil {
+			return webhook.View{}, err
+		}
+	}
+	sealed, err := s.sealer.Seal(plain)
+	if err != nil {
+		return webhook.View{}, err
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	sub := schemas.Subscription{ID: newID("wh_"), EncryptedSecret: sealed, CreatedAt: now, UpdatedAt: now, CreatedBy: p.User}
+	sp.Apply(&sub)
+	if err := s.putSubscription(r.Context(), &sub); err != nil {
+		return webhook.View{}, err
+	}
+	s.log.Info("webhook created", "id", sub.ID, "by", p.User, "url_host", hostOf(sub.URL))
+	v := webhook.ViewOf(subscription.Webhook{Subscription: sub})
+	v.Secret = plain
+	return v, nil
+}
+
+// checkOwnership keeps users to their own, personal webhooks.
+func checkOwnership(p auth.Principal, sp webhook.Spec) error {
+	if p.IsAdmin() {
+		return nil
+	}
+	if sp.Owner != p.User {
+		return forbidden("owner", "only admins create or move webhooks for another user")
+	}
+	if sp.Global {
+		return forbidden("global", "only admins manage global webhooks")
+	}
+	return nil
+}
+
+func (s *Server) visible(p auth.Principal, w subscription.Webhook) bool {
+	return p.IsAdmin() || w.Owner == p.User
+}
+
+// visibleID is visible for a webhook id; ids of deleted webhooks are
+// visible to admins only.
+func (s *Server) visibleID(p auth.Principal) func(string) bool {
+	if p.IsAdmin() {
+		return nil
+	}
+	return func(id string) bool {
+		w, ok := s.table.Get(id)
+		return ok && w.Owner == p.User
+	}
+}
+
+// lookup returns a webhook the principal may see; another user's is a 404,
+// as if it did not exist.
+func (s *Server) lookup(p auth.Principal, id string) (subscription.Webhook, error) {
+	w, ok := s.table.Get(id)
+	if !ok || !s.visible(p, w) {
+		return subscription.Webhook{}, notFound("webhook " + id)
+	}
+	return w, nil
+}
+
+func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	wh, err := s.lookup(p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, webhook.ViewOf(wh))
+	return nil
+}
+
+func (s *Server) patchWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	kind, err := webhook.PatchKind(r.Header.Get("Content-Type"), body)
+	if err != nil {
+		return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: err.Error()}
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	wh, err := s.lookup(p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	doc, err := webhook.Patch(webhook.SpecOf(wh.Subscription), kind, body)
+	if err != nil {
+		return badRequest("invalid_patch", "", err.Error())
+	}
+	var sp webhook.Spec
+	if err := decodeStrict(doc, &sp); err != nil {
+		return err
+	}
+	if sp.Secret != "" {
+		return badRequest("invalid_field", "secret", "secret cannot be patched; use POST /api/v1/webhooks/{id}/rotate-secret")
+	}
+	if fe := s.rules.Normalize(&sp); fe != nil {
+		return invalid(fe)
+	}
+	if err := checkOwnership(p, sp); err != nil && (sp.Owner != wh.Owner || sp.Global != wh.Global) {
+		return err
+	}
+	sub := wh.Subscription
+	sp.Apply(&sub)
+	sub.UpdatedAt = time.Now().UTC().Truncate(time.Millisecond)
+	if err := s.putSubscription(r.Context(), &sub); err != nil {
+		return err
+	}
+	if err := s.reactivate(r, wh, sub); err != nil {
+		return err
+	}
+	s.log.Info("webhook updated", "id", sub.ID, "by", p.User)
+	updated, _ := s.table.Get(sub.ID)
+	writeJSON(w, http.StatusOK, webhook.ViewOf(updated))
+	return nil
+}
+
+// reactivate writes a fresh active status when a saved, enabled webhook had
+// been set to failed or disabled by the deliverer: the owner saving it
+// enabled is the signal it was fixed. Without it the old status, the newer
+// record in the status topic, would keep the webhook from being sent to.
+func (s *Server) reactivate(r *http.Request, old subscription.Webhook, sub schemas.Subscription) error {
+	st := old.Health.Status
+	if !sub.Enabled || (st != subscription.StatusFailed && st != subscription.StatusDisabled) {
+		return nil
+	}
+	return s.putStatus(r.Context(), &schemas.SubscriptionStatus{
+		WebhookID: sub.ID, Status: subscription.StatusActive, LastSuccessAt: old.Health.LastSuccessAt,
+		LastFailureAt: old.Health.LastFailureAt, LastStatusCode: old.Health.LastStatusCode,
+		LastFailureReason: old.Health.LastFailureReason, UpdatedAt: time.Now().UTC(),
+	})
+}
+
+func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	wh, err := s.lookup(p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := s.deleteSubscription(r.Context(), wh.ID); err != nil {
+		return err
+	}
+	s.log.Info("webhook deleted", "id", wh.ID, "by", p.User)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// rotateSecret makes a new secret; the old one keeps signing, beside it,
+// until the grace period ends, so receivers can switch without a gap.
+func (s *Server) rotateSecret(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	wh, err := s.lookup(p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	plain, err := secret.Generate()
+	if err != nil {
+		return err
+	}
+	sealed, err := s.sealer.Seal(plain)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	until := now.Add(s.cfg.SecretGrace)
+	sub := wh.Subscription
+	sub.PreviousEncryptedSecret, sub.PreviousSecretExpiresAt = sub.EncryptedSecret, &until
+	sub.EncryptedSecret, sub.UpdatedAt = sealed, now
+	if err := s.putSubscription(r.Context(), &sub); err != nil {
+		return err
+	}
+	s.log.Info("webhook secret rotated", "id", sub.ID, "by", p.User, "previous_until", until)
+	writeJSON(w, http.StatusOK, map[string]any{"id": sub.ID, "secret": plain, "previousSecretExpiresAt": until})
+	return nil
+}
+
+func newID(prefix string) string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // crypto/rand.Read does not fail (Go 1.24+)
+	return prefix + hex.EncodeToString(b)
+}

@@ -1,0 +1,87 @@
+// Package webhook is the control API's view of a subscription: the JSON a
+// client writes (Spec), the JSON it reads back (View), the rules a Spec must
+// follow before anything is written, and PATCH in both RFC 6902 and RFC 7396
+// form.
+package webhook
+
+import (
+	"github.com/hookstream/hookstream/schemas"
+)
+
+// Spec is what a client may write: every field of DESIGN §5 that is not set
+// by hookstream. Marshalled from a stored subscription it is the document a
+// PATCH applies to, so every field is present (no omitempty) and a JSON
+// Patch "replace" finds it.
+type Spec struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	URL         string `json:"url"`
+	// Method is POST (default) or PUT, as Atomic allows.
+	Method string `json:"method"`
+	// Enabled defaults to true; a pointer tells "false" from "not given".
+	Enabled *bool  `json:"enabled"`
+	Owner   string `json:"owner"`
+	Global  bool   `json:"global"`
+	// EventTypes defaults to ["*"]. NotificationType is Immuta's name for
+	// the same list, accepted on input only.
+	EventTypes         []string          `json:"eventTypes"`
+	NotificationType   []string          `json:"notificationType,omitempty"`
+	Filters            schemas.Filters   `json:"filters"`
+	PayloadFormat      string            `json:"payloadFormat"`
+	Headers            map[string]string `json:"headers"`
+	Signature          string            `json:"signature"`
+	TimeoutSeconds     int32             `json:"timeoutSeconds"`
+	BatchSize          int32             `json:"batchSize"`
+	MaxAttempts        int32             `json:"maxAttempts"`
+	RateLimitPerSecond float64           `json:"rateLimitPerSecond"`
+	AutoDisableAfter   int32             `json:"autoDisableAfter"`
+	// Secret lets a client choose the signing secret on create (Immuta and
+	// Atlan allow it); without it one is generated. Never read back.
+	Secret string `json:"secret,omitempty"`
+}
+
+// SpecOf returns the writable part of a stored subscription, with every
+// list and map non-nil so JSON Patch paths into them resolve.
+func SpecOf(s schemas.Subscription) Spec {
+	enabled := s.Enabled
+	return Spec{
+		Name: s.Name, Description: s.Description, URL: s.URL, Method: s.Method, Enabled: &enabled,
+		Owner: s.Owner, Global: s.Global, EventTypes: nonNil(s.EventTypes), Filters: filtersNonNil(s.Filters),
+		PayloadFormat: s.PayloadFormat, Headers: headersNonNil(s.Headers), Signature: s.Signature,
+		TimeoutSeconds: s.TimeoutSeconds, BatchSize: s.BatchSize, MaxAttempts: s.MaxAttempts,
+		RateLimitPerSecond: s.RateLimitPerSecond, AutoDisableAfter: s.AutoDisableAfter,
+	}
+}
+
+// Apply copies the spec's fields onto s, leaving id, secrets, times and
+// creator as they are.
+func (sp Spec) Apply(s *schemas.Subscription) {
+	s.Name, s.Description, s.URL, s.Method = sp.Name, sp.Description, sp.URL, sp.Method
+	s.Enabled = sp.Enabled == nil || *sp.Enabled
+	s.Owner, s.Global, s.EventTypes, s.Filters = sp.Owner, sp.Global, sp.EventTypes, sp.Filters
+	s.PayloadFormat, s.Headers, s.Signature = sp.PayloadFormat, sp.Headers, sp.Signature
+	s.TimeoutSeconds, s.BatchSize, s.MaxAttempts = sp.TimeoutSeconds, sp.BatchSize, sp.MaxAttempts
+	s.RateLimitPerSecond, s.AutoDisableAfter = sp.RateLimitPerSecond, sp.AutoDisableAfter
+}
+
+func nonNil(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+func headersNonNil(h map[string]string) map[string]string {
+	if h == nil {
+		return map[string]string{}
+	}
+	return h
+}
+
+func filtersNonNil(f schemas.Filters) schemas.Filters {
+	return schemas.Filters{
+		EntityTypes: nonNil(f.EntityTypes), Include: nonNil(f.Include), Exclude: nonNil(f.Exclude),
+		Domains: nonNil(f.Domains), Tags: nonNil(f.Tags), WorkflowNames: nonNil(f.WorkflowNames),
+		PackageNames: nonNil(f.PackageNames),
+	}
+}

@@ -1,0 +1,216 @@
+package webhook
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/hookstream/hookstream/control/catalog"
+	"github.com/hookstream/hookstream/deliverer/payload"
+	"github.com/hookstream/hookstream/deliverer/signature"
+	"github.com/hookstream/hookstream/deliverer/ssrf"
+	"github.com/hookstream/hookstream/schemas"
+)
+
+// FieldError is a rule a spec broke, naming the field (JSON path with dots).
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+
+func fieldErr(field, format string, args ...any) *FieldError {
+	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Limits of a spec.
+const (
+	DefaultTimeoutSeconds   = 10
+	MaxTimeoutSeconds       = 60
+	MaxBatchSize            = 100
+	MaxAttempts             = 100
+	DefaultAutoDisableAfter = 23
+	maxNameLen              = 256
+	maxTextLen              = 4096
+)
+
+var (
+	headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+	// reserved headers are set by the sender; a custom one would be dropped.
+	reserved = map[string]bool{
+		"content-type": true, "content-length": true, "user-agent": true, "host": true,
+		"webhook-id": true, "webhook-timestamp": true, "webhook-signature": true,
+		"x-hookstream-signature": true, "x-hookstream-signing-secret": true,
+		"connection": true, "transfer-encoding": true, "te": true, "upgrade": true, "keep-alive": true,
+	}
+	formats = []string{payload.Generic, payload.Slack, payload.MSTeams, payload.GoogleChat}
+)
+
+// Rules are what a spec is checked against.
+type Rules struct {
+	Catalog *catalog.Catalog
+	// Guard refuses URLs the deliverer would refuse (scheme, allow-list,
+	// literal private addresses), so a webhook that can never be sent to
+	// is not saved.
+	Guard *ssrf.Guard
+}
+
+// Normalize fills in defaults and checks every rule; the first broken one
+// is returned.
+func (r Rules) Normalize(sp *Spec) *FieldError {
+	sp.Name = strings.TrimSpace(sp.Name)
+	switch {
+	case sp.Name == "":
+		return fieldErr("name", "is required")
+	case len(sp.Name) > maxNameLen:
+		return fieldErr("name", "is longer than %d characters", maxNameLen)
+	case len(sp.Description) > maxTextLen:
+		return fieldErr("description", "is longer than %d characters", maxTextLen)
+	}
+	if err := r.checkURL(sp.URL); err != nil {
+		return err
+	}
+	switch m := strings.ToUpper(sp.Method); m {
+	case "":
+		sp.Method = "POST"
+	case "POST", "PUT":
+		sp.Method = m
+	default:
+		return fieldErr("method", "must be POST or PUT, not %q", sp.Method)
+	}
+	if sp.Enabled == nil {
+		t := true
+		sp.Enabled = &t
+	}
+	if err := r.eventTypes(sp); err != nil {
+		return err
+	}
+	if err := checkFilters(sp.Filters); err != nil {
+		return err
+	}
+	sp.Filters = filtersNonNil(sp.Filters)
+	if sp.PayloadFormat == "" {
+		sp.PayloadFormat = payload.Generic
+	}
+	if !contains(formats, sp.PayloadFormat) {
+		return fieldErr("payloadFormat", "must be one of %s", strings.Join(formats, ", "))
+	}
+	if sp.Signature == "" {
+		sp.Signature = string(signature.Standard)
+	}
+	if _, err := signature.ParseScheme(sp.Signature); err != nil {
+		return fieldErr("signature", "must be standard, hmac-sha256, hmac-sha1 or secret-header")
+	}
+	if err := checkHeaders(sp.Headers); err != nil {
+		return err
+	}
+	sp.Headers = headersNonNil(sp.Headers)
+	return checkNumbers(sp)
+}
+
+func (r Rules) checkURL(raw string) *FieldError {
+	if raw == "" {
+		return fieldErr("url", "is required")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fieldErr("url", "must be an absolute http or https URL")
+	}
+	if u.User != nil {
+		return fieldErr("url", "must not carry credentials; use headers (Authorization)")
+	}
+	if r.Guard != nil {
+		if err := r.Guard.CheckURL(raw); err != nil {
+			return fieldErr("url", "is not allowed: %v", err)
+		}
+	}
+	return nil
+}
+
+func (r Rules) eventTypes(sp *Spec) *FieldError {
+	field := "eventTypes"
+	if len(sp.NotificationType) > 0 {
+		if len(sp.EventTypes) > 0 {
+			return fieldErr("notificationType", "give eventTypes or notificationType, not both")
+		}
+		sp.EventTypes, sp.NotificationType, field = sp.NotificationType, nil, "notificationType"
+	}
+	if len(sp.EventTypes) == 0 {
+		sp.EventTypes = []string{catalog.All}
+	}
+	for i, t := range sp.EventTypes {
+		if !r.Catalog.Known(t) {
+			return fieldErr(fmt.Sprintf("%s[%d]", field, i), "unknown event type %q (see GET /api/v1/webhooks/actions)", t)
+		}
+	}
+	return nil
+}
+
+func checkFilters(f schemas.Filters) *FieldError {
+	for name, list := range map[string][]string{
+		"entityTypes": f.EntityTypes, "include": f.Include, "exclude": f.Exclude, "domains": f.Domains,
+		"tags": f.Tags, "workflowNames": f.WorkflowNames, "packageNames": f.PackageNames,
+	} {
+		for i, v := range list {
+			if strings.TrimSpace(v) == "" {
+				return fieldErr(fmt.Sprintf("filters.%s[%d]", name, i), "must not be empty")
+			}
+		}
+	}
+	return nil
+}
+
+func checkHeaders(h map[string]string) *FieldError {
+	for name, v := range h {
+		field := "headers." + name
+		switch {
+		case !headerName.MatchString(name):
+			return fieldErr(field, "is not a valid header name")
+		case reserved[strings.ToLower(name)]:
+			return fieldErr(field, "is set by hookstream and cannot be overridden")
+		case strings.ContainsAny(v, "\r\n\x00"):
+			return fieldErr(field, "must not contain line breaks")
+		case len(v) > maxTextLen:
+			return fieldErr(field, "is longer than %d characters", maxTextLen)
+		}
+	}
+	return nil
+}
+
+func checkNumbers(sp *Spec) *FieldError {
+	if sp.TimeoutSeconds == 0 {
+		sp.TimeoutSeconds = DefaultTimeoutSeconds
+	}
+	if sp.BatchSize == 0 {
+		sp.BatchSize = 1
+	}
+	if sp.AutoDisableAfter == 0 {
+		sp.AutoDisableAfter = DefaultAutoDisableAfter
+	}
+	switch {
+	case sp.TimeoutSeconds < 1 || sp.TimeoutSeconds > MaxTimeoutSeconds:
+		return fieldErr("timeoutSeconds", "must be between 1 and %d", MaxTimeoutSeconds)
+	case sp.BatchSize < 1 || sp.BatchSize > MaxBatchSize:
+		return fieldErr("batchSize", "must be between 1 and %d", MaxBatchSize)
+	case sp.MaxAttempts < 0 || sp.MaxAttempts > MaxAttempts:
+		return fieldErr("maxAttempts", "must be between 0 (retry tiers + 1) and %d", MaxAttempts)
+	case sp.RateLimitPerSecond < 0 || sp.RateLimitPerSecond > 1e6:
+		return fieldErr("rateLimitPerSecond", "must be between 0 (unlimited) and 1000000")
+	case sp.AutoDisableAfter < 1:
+		return fieldErr("autoDisableAfter", "must be at least 1")
+	case len(sp.Secret) > maxTextLen:
+		return fieldErr("secret", "is longer than %d characters", maxTextLen)
+	}
+	return nil
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

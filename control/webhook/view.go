@@ -1,0 +1,83 @@
+package webhook
+
+import (
+	"time"
+
+	"github.com/hookstream/hookstream/deliverer/send"
+	"github.com/hookstream/hookstream/deliverer/signature"
+	"github.com/hookstream/hookstream/platform/subscription"
+	"github.com/hookstream/hookstream/schemas"
+)
+
+// View is a webhook as the API returns it. It never carries the stored
+// secret; Secret is set only in the answers to create and rotate-secret.
+type View struct {
+	ID                 string            `json:"id"`
+	Name               string            `json:"name"`
+	Description        string            `json:"description"`
+	URL                string            `json:"url"`
+	Method             string            `json:"method"`
+	Enabled            bool              `json:"enabled"`
+	Status             string            `json:"status"`
+	Owner              string            `json:"owner"`
+	Global             bool              `json:"global"`
+	EventTypes         []string          `json:"eventTypes"`
+	Filters            schemas.Filters   `json:"filters"`
+	PayloadFormat      string            `json:"payloadFormat"`
+	Headers            map[string]string `json:"headers"`
+	Signature          string            `json:"signature"`
+	TimeoutSeconds     int32             `json:"timeoutSeconds"`
+	BatchSize          int32             `json:"batchSize"`
+	MaxAttempts        int32             `json:"maxAttempts"`
+	RateLimitPerSecond float64           `json:"rateLimitPerSecond"`
+	AutoDisableAfter   int32             `json:"autoDisableAfter"`
+	CreatedAt          time.Time         `json:"createdAt"`
+	UpdatedAt          time.Time         `json:"updatedAt"`
+	CreatedBy          string            `json:"createdBy"`
+	// PreviousSecretExpiresAt is when the rotated-out secret stops signing.
+	PreviousSecretExpiresAt *time.Time      `json:"previousSecretExpiresAt,omitempty"`
+	FailureDetails          *FailureDetails `json:"failureDetails,omitempty"`
+	Secret                  string          `json:"secret,omitempty"`
+}
+
+// FailureDetails is OpenMetadata's failureDetails, from the deliverer's
+// last status record, plus the counters behind the auto-disable rule.
+type FailureDetails struct {
+	LastFailedAt         *time.Time `json:"lastFailedAt,omitempty"`
+	LastFailedStatusCode int32      `json:"lastFailedStatusCode,omitempty"`
+	LastFailedReason     string     `json:"lastFailedReason,omitempty"`
+	NextAttempt          *time.Time `json:"nextAttempt,omitempty"`
+	ConsecutiveFailures  int32      `json:"consecutiveFailures"`
+	LastSuccessAt        *time.Time `json:"lastSuccessAt,omitempty"`
+}
+
+// ViewOf renders w; header values that carry secrets (Authorization, API
+// keys) are redacted.
+func ViewOf(w subscription.Webhook) View {
+	s := w.Subscription
+	headers := map[string]string{}
+	for k, v := range s.Headers {
+		if signature.SecretBearing(k) {
+			v = send.Redacted
+		}
+		headers[k] = v
+	}
+	v := View{
+		ID: s.ID, Name: s.Name, Description: s.Description, URL: s.URL, Method: s.Method, Enabled: s.Enabled,
+		Status: w.State(), Owner: s.Owner, Global: s.Global, EventTypes: nonNil(s.EventTypes),
+		Filters: filtersNonNil(s.Filters), PayloadFormat: s.PayloadFormat, Headers: headers, Signature: s.Signature,
+		TimeoutSeconds: s.TimeoutSeconds, BatchSize: s.BatchSize, MaxAttempts: s.MaxAttempts,
+		RateLimitPerSecond: s.RateLimitPerSecond, AutoDisableAfter: s.AutoDisableAfter,
+		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(), CreatedBy: s.CreatedBy,
+	}
+	if s.PreviousSecretExpiresAt != nil && len(s.PreviousEncryptedSecret) > 0 && time.Now().Before(*s.PreviousSecretExpiresAt) {
+		v.PreviousSecretExpiresAt = s.PreviousSecretExpiresAt
+	}
+	if h := w.Health; h.Status != "" {
+		v.FailureDetails = &FailureDetails{
+			LastFailedAt: h.LastFailureAt, LastFailedStatusCode: h.LastStatusCode, LastFailedReason: h.LastFailureReason,
+			NextAttempt: h.NextAttemptAt, ConsecutiveFailures: h.ConsecutiveFailures, LastSuccessAt: h.LastSuccessAt,
+		}
+	}
+	return v
+}
