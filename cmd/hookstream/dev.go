@@ -21,5 +21,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		return fmt.Errorf("dev: %w", err)
 	}
 	stack.Print(stdout)
+	if cfg.Demo {
+		if err := stack.RunDemo(ctx, stdout, devstack.DefaultDemoInterval); err != nil {
+			stack.Close()
+			return fmt.Errorf("dev --demo: %w", err)
+		}
+	}
 	return stack.Wait()
 }

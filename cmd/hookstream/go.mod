@@ -9,7 +9,8 @@ replace github.com/hookstream/hookstream/platform => ../../platform
 replace github.com/hookstream/hookstream/producer => ../../producer
 
 require (
-	github.com/hookstream/hookstream/deliverer v0.0.0-00010101000000-000000000000
+	github.com/hookstream/hookstream/control v0.0.0
+	github.com/hookstream/hookstream/deliverer v0.0.0
 	github.com/hookstream/hookstream/platform v0.0.0
 	github.com/hookstream/hookstream/producer v0.0.0
 	github.com/hookstream/hookstream/schemas v0.0.0
@@ -22,6 +23,7 @@ require (
 )
 
 require (
+	github.com/evanphx/json-patch/v5 v5.9.11 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 )
@@ -52,3 +54,5 @@ require (
 replace github.com/hookstream/hookstream/router => ../../router
 
 replace github.com/hookstream/hookstream/deliverer => ../../deliverer
+
+replace github.com/hookstream/hookstream/control => ../../control

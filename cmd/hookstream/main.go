@@ -66,8 +66,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runDeliverer(ctx, rest, stderr, getenv)
 	case "produce":
 		return runProduce(ctx, rest, stdin, stdout, stderr, getenv)
-	case "api", "replay", "receive":
-		return fmt.Errorf("%s: not built yet; this binary has dev, router, deliverer and produce", cmd)
+	case "api":
+		return runAPI(ctx, rest, stderr, getenv)
+	case "replay":
+		return runReplay(ctx, rest, stdout, stderr, getenv)
+	case "receive":
+		return runReceive(ctx, rest, stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

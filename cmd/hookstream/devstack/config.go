@@ -23,9 +23,14 @@ type Config struct {
 	// AdminToken is the admin bearer token; empty means the one kept in the
 	// data directory, created on first start.
 	AdminToken string
+	// TokensFile adds `TOKEN USER ROLE` lines to the admin token.
+	TokensFile string
 	// SecretKey seals webhook secrets; empty means the one kept in the data
 	// directory, created on first start.
 	SecretKey string
+	// Demo creates a demo webhook pointing at a built-in receiver and
+	// produces sample events every few seconds.
+	Demo bool
 	// Version goes into the deliverer's User-Agent; not a flag.
 	Version string
 }
@@ -39,6 +44,8 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.KafkaAddr, "kafka-addr", "127.0.0.1:9092", "embedded Kafka broker address")
 	fs.StringVar(&c.RegistryAddr, "registry-addr", "127.0.0.1:8081", "Schema Registry address")
 	fs.StringVar(&c.AdminToken, "admin-token", "", "admin bearer token (default: generated once and kept in the data dir)")
+	fs.StringVar(&c.TokensFile, "tokens-file", "", "file of `TOKEN USER ROLE` lines (ROLE admin or user), besides the admin token")
+	fs.BoolVar(&c.Demo, "demo", false, "create a demo webhook to a built-in receiver and produce sample events every few seconds, printing each delivery")
 	fs.StringVar(&c.SecretKey, "secret-key", "", "key that seals webhook secrets, 32 bytes as base64 or hex (default: generated once and kept in the data dir)")
 }
 

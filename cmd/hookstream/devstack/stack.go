@@ -19,6 +19,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hookstream/hookstream/control/api"
 	"github.com/hookstream/hookstream/deliverer/deliver"
 	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/platform/ops"
@@ -47,6 +48,7 @@ type Stack struct {
 	group     *errgroup.Group
 	router    *route.Router
 	deliverer *deliver.Deliverer
+	api       *api.Server
 	cancel    context.CancelFunc
 }
 
@@ -115,9 +117,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stack, err err
 	g, ctx = errgroup.WithContext(ctx)
 	s.group = g
 	g.Go(func() error { return ops.Serve(ctx, regLn, reg.Handler(), log) })
-	api := http.NewServeMux()
-	ops.Mount(api, metrics, s.readiness)
-	g.Go(func() error { return ops.Serve(ctx, apiLn, api, log) })
+	apiMux := http.NewServeMux()
+	ops.Mount(apiMux, metrics, s.readiness)
+	// The API's own routes join the mux once it is built (ServeMux takes
+	// registrations while serving).
+	g.Go(func() error { return ops.Serve(ctx, apiLn, apiMux, log) })
 	if cfg.MetricsAddr != "" {
 		mLn, err := net.Listen("tcp", cfg.MetricsAddr)
 		if err != nil {
@@ -151,7 +155,15 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stack, err err
 		return nil, err
 	}
 	g.Go(func() error { return s.deliverer.Run(ctx) })
-	for _, ready := range []<-chan struct{}{s.router.Ready(), s.deliverer.Ready()} {
+	acfg := api.Defaults()
+	acfg.Common, acfg.AdminToken, acfg.TokensFile, acfg.SecretKey, acfg.Version = common, token, cfg.TokensFile, key, cfg.Version
+	acfg.AllowLoopbackEndpoints, acfg.AllowPrivateEndpoints = true, true
+	if s.api, err = api.New(acfg, log, metrics); err != nil {
+		return nil, err
+	}
+	apiMux.Handle("/", s.api.Handler())
+	g.Go(func() error { return s.api.Run(ctx) })
+	for _, ready := range []<-chan struct{}{s.router.Ready(), s.deliverer.Ready(), s.api.Ready()} {
 		select {
 		case <-ready:
 		case <-ctx.Done():
