@@ -8,6 +8,7 @@ import (
 
 	"github.com/hookstream/hookstream/control/catalog"
 	"github.com/hookstream/hookstream/deliverer/payload"
+	"github.com/hookstream/hookstream/deliverer/send"
 	"github.com/hookstream/hookstream/deliverer/signature"
 	"github.com/hookstream/hookstream/deliverer/ssrf"
 	"github.com/hookstream/hookstream/schemas"
@@ -38,14 +39,7 @@ const (
 
 var (
 	headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-	// reserved headers are set by the sender; a custom one would be dropped.
-	reserved = map[string]bool{
-		"content-type": true, "content-length": true, "user-agent": true, "host": true,
-		"webhook-id": true, "webhook-timestamp": true, "webhook-signature": true,
-		"x-hookstream-signature": true, "x-hookstream-signing-secret": true,
-		"connection": true, "transfer-encoding": true, "te": true, "upgrade": true, "keep-alive": true,
-	}
-	formats = []string{payload.Generic, payload.Slack, payload.MSTeams, payload.GoogleChat}
+	formats    = []string{payload.Generic, payload.Slack, payload.MSTeams, payload.GoogleChat}
 )
 
 // Rules are what a spec is checked against.
@@ -168,7 +162,7 @@ func checkHeaders(h map[string]string) *FieldError {
 		switch {
 		case !headerName.MatchString(name):
 			return fieldErr(field, "is not a valid header name")
-		case reserved[strings.ToLower(name)]:
+		case send.Reserved(name):
 			return fieldErr(field, "is set by hookstream and cannot be overridden")
 		case strings.ContainsAny(v, "\r\n\x00"):
 			return fieldErr(field, "must not contain line breaks")

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/hookstream/hookstream/deliverer/send"
-	"github.com/hookstream/hookstream/deliverer/signature"
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/schemas"
 )
@@ -57,7 +56,7 @@ func ViewOf(w subscription.Webhook) View {
 	s := w.Subscription
 	headers := map[string]string{}
 	for k, v := range s.Headers {
-		if signature.SecretBearing(k) {
+		if send.Redact(k) {
 			v = send.Redacted
 		}
 		headers[k] = v

@@ -175,7 +175,13 @@ func init() {
 	}
 }
 
-func redact(name string) bool {
+// Reserved reports whether the sender owns a header, so a webhook's custom
+// header of that name would be dropped; the API refuses such a header.
+func Reserved(name string) bool { return reserved[http.CanonicalHeaderKey(name)] }
+
+// Redact reports whether a header value is a credential (Authorization,
+// cookies, API keys, the signing secret) to hide wherever headers are shown.
+func Redact(name string) bool {
 	switch http.CanonicalHeaderKey(name) {
 	case "Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key":
 		return true
@@ -233,7 +239,7 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 
 	res.RequestHeader = hr.Header.Clone()
 	for k := range res.RequestHeader {
-		if redact(k) {
+		if Redact(k) {
 			res.RequestHeader[k] = []string{Redacted}
 		}
 	}
