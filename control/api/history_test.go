@@ -1,0 +1,289 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/hookstream/hookstream/platform/kafkatest"
+	"github.com/hookstream/hookstream/schemas"
+)
+
+// tasks collects the delivery tasks written to the deliveries topic.
+type tasks struct {
+	mu  sync.Mutex
+	all []schemas.DeliveryTask
+}
+
+func (h *harness) watchDeliveries() *tasks {
+	h.t.Helper()
+	ts := &tasks{}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(h.env.Brokers...), kgo.ConsumeTopics(h.env.Names.Deliveries),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+				var t schemas.DeliveryTask
+				if h.env.Serde.Decode(ctx, r.Value, &t) == nil {
+					ts.mu.Lock()
+					ts.all = append(ts.all, t)
+					ts.mu.Unlock()
+				}
+			})
+		}
+	}()
+	h.t.Cleanup(func() { cancel(); <-done; cl.Close() })
+	return ts
+}
+
+func (ts *tasks) where(f func(schemas.DeliveryTask) bool) []schemas.DeliveryTask {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	var out []schemas.DeliveryTask
+	for _, t := range ts.all {
+		if f(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func attempt(id, webhookID, outcome string, status int32, at time.Time) *schemas.DeliveryAttempt {
+	return &schemas.DeliveryAttempt{
+		AttemptID: id, DeliveryID: "msg_" + id, WebhookID: webhookID, EventID: "evt-" + id, EventType: "entityCreated",
+		Attempt: 1, Tier: "deliveries", Outcome: outcome, StatusCode: status, LatencyMs: int64(status),
+		RequestHeaders: map[string]string{"Webhook-Id": "msg_" + id}, Event: `{"eventId":"evt-` + id + `","eventType":"entityCreated"}`,
+		Timestamp: at,
+	}
+}
+
+func TestHistoryFiltersPagesAndRetries(t *testing.T) {
+	h := newHarness(t)
+	alice, _ := h.create(aliceToken, hook("a", "https://a.example.com/a"))
+	bob, _ := h.create(bobToken, hook("b", "https://a.example.com/b"))
+	base := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+	for i := range 10 {
+		outcome, status := "success", int32(200)
+		if i%3 == 0 {
+			outcome, status = "retry", 500
+		}
+		h.produce(h.env.Names.Attempts, alice, attempt(fmt.Sprintf("a%02d", i), alice, outcome, status, base.Add(time.Duration(i)*time.Minute)))
+	}
+	h.produce(h.env.Names.Attempts, bob, attempt("b00", bob, "success", 200, base))
+	kafkatest.WaitFor(t, 10*time.Second, "11 attempts in the index", func() bool {
+		_, out := h.do(adminToken, "GET", "/api/v1/webhooks/history", nil)
+		return out["count"] == 11.0
+	})
+	query := func(token string, q url.Values) (float64, []map[string]any) {
+		t.Helper()
+		status, out := h.do(token, "GET", "/api/v1/webhooks/history?"+q.Encode(), nil)
+		if status != 200 {
+			t.Fatalf("history?%s: %d %v", q.Encode(), status, out)
+		}
+		var recs []map[string]any
+		for _, r := range out["records"].([]any) {
+			recs = append(recs, r.(map[string]any))
+		}
+		return out["count"].(float64), recs
+	}
+	if n, recs := query(aliceToken, nil); n != 10 || len(recs) != 10 || recs[0]["id"] != "a09" {
+		t.Errorf("alice's history: %v records, first %v (want newest first)", n, recs[0]["id"])
+	}
+	if n, _ := query(bobToken, url.Values{"webhookId": {alice}}); n != 0 {
+		t.Errorf("bob sees %v of alice's attempts", n)
+	}
+	if n, _ := query(aliceToken, url.Values{"successOrFailure": {"failure"}}); n != 4 {
+		t.Errorf("failures: %v, want 4", n)
+	}
+	if n, _ := query(adminToken, url.Values{"successOrFailure": {"success"}, "webhookId": {alice}}); n != 6 {
+		t.Errorf("successes: %v, want 6", n)
+	}
+	since, until := base.Add(2*time.Minute).Format(time.RFC3339Nano), base.Add(5*time.Minute).Format(time.RFC3339Nano)
+	if n, _ := query(aliceToken, url.Values{"since": {since}, "until": {until}}); n != 3 {
+		t.Errorf("[since, until): %v, want 3", n)
+	}
+	n, recs := query(aliceToken, url.Values{"sortField": {"statusCode"}, "sortOrder": {"asc"}, "offset": {"2"}, "pageSize": {"3"}})
+	if n != 10 || len(recs) != 3 || recs[0]["statusCode"] != 200.0 || recs[0]["event"].(map[string]any)["eventId"] == nil {
+		t.Errorf("page: %v %v", n, recs)
+	}
+	for q, field := range map[string]string{"successOrFailure=maybe": "successOrFailure", "since=yesterday": "since", "sortField=colour": "sortField"} {
+		status, out := h.do(aliceToken, "GET", "/api/v1/webhooks/history?"+q, nil)
+		if _, f := errorOf(t, out); status != 400 || f != field {
+			t.Errorf("%s: %d %q", q, status, f)
+		}
+	}
+
+	// Retry by history id: a new delivery of the same event, linked.
+	deliveries := h.watchDeliveries()
+	if status, _ := h.do(bobToken, "POST", "/api/v1/webhooks/history/a03/retry", nil); status != 404 {
+		t.Errorf("bob retries alice's attempt: %d", status)
+	}
+	if status, _ := h.do(aliceToken, "POST", "/api/v1/webhooks/history/nope/retry", nil); status != 404 {
+		t.Errorf("unknown history id: %d", status)
+	}
+	status, out := h.do(aliceToken, "POST", "/api/v1/webhooks/history/a03/retry", nil)
+	if status != http.StatusAccepted || out["originalDeliveryId"] != "msg_a03" {
+		t.Fatalf("retry: %d %v", status, out)
+	}
+	kafkatest.WaitFor(t, 10*time.Second, "the retried task", func() bool {
+		return len(deliveries.where(func(d schemas.DeliveryTask) bool { return d.OriginalDeliveryID == "msg_a03" })) == 1
+	})
+	task := deliveries.where(func(d schemas.DeliveryTask) bool { return d.OriginalDeliveryID == "msg_a03" })[0]
+	if task.WebhookID != alice || task.Attempt != 1 || task.EventID != "evt-a03" || !strings.Contains(task.Event, "evt-a03") || task.DeliveryID == "msg_a03" {
+		t.Errorf("retried task: %+v", task)
+	}
+
+	// A second API process (or this one restarted) rebuilds the same index.
+	first := h.srv
+	h.start()
+	if h.srv == first {
+		t.Fatal("no new server")
+	}
+	if n, recs := query(aliceToken, url.Values{"successOrFailure": {"failure"}}); n != 4 || recs[0]["id"] != "a09" {
+		t.Errorf("after a restart: %v failures, first %v", n, recs)
+	}
+}
+
+func deadLetter(webhookID, deliveryID string, at time.Time) *schemas.DeadLetter {
+	return &schemas.DeadLetter{
+		Task: schemas.DeliveryTask{DeliveryID: deliveryID, WebhookID: webhookID, EventID: "evt-" + deliveryID, EventType: "tagAdded",
+			Event: `{"eventId":"evt-` + deliveryID + `"}`, EventTime: at, RoutedAt: at, Attempt: 7, NotBefore: at, LastError: "HTTP 500"},
+		Reason: "HTTP 500", LastStatusCode: 500, Attempts: 7, DeadLetteredAt: at,
+	}
+}
+
+func TestDeadLettersListAndRedrive(t *testing.T) {
+	h := newHarness(t)
+	alice, _ := h.create(aliceToken, hook("a", "https://a.example.com/a"))
+	bob, _ := h.create(bobToken, hook("b", "https://a.example.com/b"))
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	for i := range 3 {
+		h.produce(h.env.Names.DeadLetters, alice, deadLetter(alice, fmt.Sprintf("msg_a%d", i), at.Add(time.Duration(i)*time.Second)))
+	}
+	h.produce(h.env.Names.DeadLetters, bob, deadLetter(bob, "msg_b0", at))
+	kafkatest.WaitFor(t, 10*time.Second, "4 dead letters", func() bool {
+		_, out := h.do(adminToken, "GET", "/api/v1/dead-letters", nil)
+		return out["count"] == 4.0
+	})
+	_, out := h.do(aliceToken, "GET", "/api/v1/dead-letters", nil)
+	recs := out["records"].([]any)
+	if out["count"] != 3.0 || recs[0].(map[string]any)["deliveryId"] != "msg_a2" || recs[0].(map[string]any)["reason"] != "HTTP 500" {
+		t.Fatalf("alice's dead letters: %v", out)
+	}
+	if _, out := h.do(adminToken, "GET", "/api/v1/dead-letters?webhookId="+bob+"&pageSize=1", nil); out["count"] != 1.0 {
+		t.Errorf("bob's via filter: %v", out)
+	}
+	deliveries := h.watchDeliveries()
+	firstID := recs[2].(map[string]any)["id"].(string) // msg_a0
+
+	for _, c := range []struct {
+		name, token string
+		body        any
+		status      int
+	}{
+		{"nothing chosen", aliceToken, map[string]any{}, 400},
+		{"two chosen", aliceToken, map[string]any{"all": true, "webhookId": alice}, 400},
+		{"another's webhook", bobToken, map[string]any{"webhookId": alice}, 404},
+		{"another's ids", bobToken, map[string]any{"ids": []string{firstID}}, 404},
+		{"unknown field", aliceToken, map[string]any{"everything": true}, 400},
+	} {
+		if status, out := h.do(c.token, "POST", "/api/v1/dead-letters/redrive", c.body); status != c.status {
+			t.Errorf("%s: %d, want %d (%v)", c.name, status, c.status, out)
+		}
+	}
+	status, out := h.do(aliceToken, "POST", "/api/v1/dead-letters/redrive", map[string]any{"ids": []string{firstID}})
+	if status != http.StatusAccepted || out["redriven"] != 1.0 {
+		t.Fatalf("redrive by id: %d %v", status, out)
+	}
+	status, out = h.do(aliceToken, "POST", "/api/v1/dead-letters/redrive", map[string]any{"all": true})
+	if status != http.StatusAccepted || out["redriven"] != 2.0 {
+		t.Fatalf("redrive all of alice's: %d %v", status, out)
+	}
+	kafkatest.WaitFor(t, 10*time.Second, "3 redriven tasks", func() bool {
+		return len(deliveries.where(func(d schemas.DeliveryTask) bool { return d.WebhookID == alice })) == 3
+	})
+	for _, d := range deliveries.where(func(d schemas.DeliveryTask) bool { return true }) {
+		if d.WebhookID != alice || d.Attempt != 1 || d.LastError != "" || !strings.HasPrefix(d.DeliveryID, "msg_a") {
+			t.Errorf("redriven task: %+v", d)
+		}
+	}
+	if _, out := h.do(aliceToken, "GET", "/api/v1/dead-letters", nil); out["count"] != 0.0 {
+		t.Errorf("redriven dead letters still listed: %v", out)
+	}
+	// The markers are in the topic: a restarted API knows what was redriven.
+	h.start()
+	if _, out := h.do(adminToken, "GET", "/api/v1/dead-letters", nil); out["count"] != 1.0 {
+		t.Errorf("after a restart: %v, want only bob's", out)
+	}
+	_, out = h.do(aliceToken, "GET", "/api/v1/dead-letters?includeRedriven=true", nil)
+	if out["count"] != 3.0 || out["records"].([]any)[0].(map[string]any)["redrivenAt"] == nil {
+		t.Errorf("includeRedriven: %v", out)
+	}
+}
+
+func TestReplayRoutesARangeToOneWebhook(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.create(aliceToken, map[string]any{"name": "r", "url": "https://a.example.com/r", "eventTypes": []string{"tagAdded"}})
+	other, _ := h.create(aliceToken, map[string]any{"name": "o", "url": "https://a.example.com/o"})
+	start := time.Now().UTC()
+	for i := range 12 {
+		ty := "tagAdded"
+		if i%3 == 0 {
+			ty = "entityCreated"
+		}
+		h.produce(h.env.Names.MetadataChanges, fmt.Sprintf("e%d", i), &schemas.MetadataChangeEvent{
+			EventID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), EventType: ty, Timestamp: time.Now().UnixMilli(), Actor: "alice",
+			Entity: schemas.Entity{ID: fmt.Sprintf("e%d", i), Type: "table", Name: "t", Tags: []string{}, CustomMetadata: map[string]string{}},
+		})
+	}
+	h.produce(h.env.Names.WorkflowCompletion, "w", &schemas.WorkflowCompletionEvent{EventID: "00000000-0000-4000-8000-999999999999", Status: "failed",
+		FailedSteps: []string{}, RunningSteps: []string{}, LastThreeRuns: []string{}, PotentialIssues: []string{}})
+	deliveries := h.watchDeliveries()
+
+	for body, field := range map[string]string{`{}`: "since", `{"since":"2026-01-01T00:00:00Z","until":"2025-01-01T00:00:00Z"}`: "until", `{"since":"3026-01-01T00:00:00Z"}`: "since"} {
+		status, out := h.do(aliceToken, "POST", "/api/v1/webhooks/"+id+"/replay", body)
+		if _, f := errorOf(t, out); status != 400 || f != field {
+			t.Errorf("%s: %d %q", body, status, f)
+		}
+	}
+	status, out := h.do(aliceToken, "POST", "/api/v1/webhooks/"+id+"/replay", map[string]any{"since": start.Add(-time.Minute).Format(time.RFC3339Nano)})
+	if status != http.StatusAccepted {
+		t.Fatalf("replay: %d %v", status, out)
+	}
+	path := "/api/v1/webhooks/" + id + "/replay/" + out["id"].(string)
+	kafkatest.WaitFor(t, 20*time.Second, "the replay to complete", func() bool {
+		_, p := h.do(aliceToken, "GET", path, nil)
+		return p["state"] != "running"
+	})
+	_, p := h.do(aliceToken, "GET", path, nil)
+	if p["state"] != "completed" || p["total"] != 13.0 || p["scanned"] != 13.0 || p["matched"] != 8.0 {
+		t.Fatalf("progress: %v", p)
+	}
+	kafkatest.WaitFor(t, 10*time.Second, "8 replayed tasks", func() bool {
+		return len(deliveries.where(func(d schemas.DeliveryTask) bool { return d.ReplayID == p["id"] })) == 8
+	})
+	for _, d := range deliveries.where(func(schemas.DeliveryTask) bool { return true }) {
+		if d.WebhookID != id || d.EventType != "tagAdded" {
+			t.Errorf("replayed to the wrong webhook or type: %+v", d)
+		}
+	}
+	if status, _ := h.do(bobToken, "GET", path, nil); status != 404 {
+		t.Errorf("bob reads alice's replay: %d", status)
+	}
+	if status, _ := h.do(aliceToken, "GET", "/api/v1/webhooks/"+other+"/replay/"+p["id"].(string), nil); status != 404 {
+		t.Errorf("replay read under another webhook: %d", status)
+	}
+}
