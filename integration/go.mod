@@ -7,7 +7,8 @@ replace github.com/hookstream/hookstream/schemas => ../schemas
 replace github.com/hookstream/hookstream/platform => ../platform
 
 require (
-	github.com/hookstream/hookstream/deliverer v0.0.0-00010101000000-000000000000
+	github.com/hookstream/hookstream/control v0.0.0
+	github.com/hookstream/hookstream/deliverer v0.0.0
 	github.com/hookstream/hookstream/platform v0.0.0
 	github.com/hookstream/hookstream/schemas v0.0.0
 	github.com/prometheus/client_golang v1.25.0
@@ -19,6 +20,7 @@ require (
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/evanphx/json-patch/v5 v5.9.11 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
@@ -52,3 +54,5 @@ replace github.com/hookstream/hookstream/router => ../router
 replace github.com/hookstream/hookstream/producer => ../producer
 
 replace github.com/hookstream/hookstream/deliverer => ../deliverer
+
+replace github.com/hookstream/hookstream/control => ../control
