@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/hookstream/hookstream/control/auth"
@@ -15,7 +16,7 @@ func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request, p auth.
 	if err != nil {
 		return err
 	}
-	dq := deadletter.Query{Visible: s.visibleID(p), WebhookID: q.Get("webhookId"), Offset: pg.offset, PageSize: pg.size}
+	dq := deadletter.Query{Visible: s.visibleID(p), WebhookID: q.Get("webhookId"), Offset: pg.offset, PageSize: pg.size, Oldest: !pg.descending}
 	switch q.Get("includeRedriven") {
 	case "", "false":
 	case "true":
@@ -24,11 +25,6 @@ func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request, p auth.
 		return badRequest("invalid_parameter", "includeRedriven", "includeRedriven must be true or false")
 	}
 	count, entries := s.deadLetters.Find(dq)
-	if !pg.descending {
-		for i, j := 0, len(entries)-1; i < j; i, j = i+1, j-1 {
-			entries[i], entries[j] = entries[j], entries[i]
-		}
-	}
 	writeJSON(w, http.StatusOK, list[deadletter.Entry]{Count: count, Records: entries})
 	return nil
 }
@@ -59,6 +55,8 @@ func (s *Server) redriveDeadLetters(w http.ResponseWriter, r *http.Request, p au
 	if chosen != 1 {
 		return badRequest("invalid_field", "all", `give exactly one of "all": true, "webhookId" or "ids"`)
 	}
+	slices.Sort(req.IDs)
+	req.IDs = slices.Compact(req.IDs)
 	if req.WebhookID != "" {
 		if _, err := s.lookup(p, req.WebhookID); err != nil {
 			return err

@@ -183,6 +183,9 @@ func TestDeadLettersListAndRedrive(t *testing.T) {
 	if out["count"] != 3.0 || recs[0].(map[string]any)["deliveryId"] != "msg_a2" || recs[0].(map[string]any)["reason"] != "HTTP 500" {
 		t.Fatalf("alice's dead letters: %v", out)
 	}
+	if _, out := h.do(aliceToken, "GET", "/api/v1/dead-letters?sortOrder=asc&pageSize=1", nil); out["records"].([]any)[0].(map[string]any)["deliveryId"] != "msg_a0" {
+		t.Errorf("oldest first: %v", out)
+	}
 	if _, out := h.do(adminToken, "GET", "/api/v1/dead-letters?webhookId="+bob+"&pageSize=1", nil); out["count"] != 1.0 {
 		t.Errorf("bob's via filter: %v", out)
 	}
@@ -253,7 +256,7 @@ func TestReplayRoutesARangeToOneWebhook(t *testing.T) {
 		FailedSteps: []string{}, RunningSteps: []string{}, LastThreeRuns: []string{}, PotentialIssues: []string{}})
 	deliveries := h.watchDeliveries()
 
-	for body, field := range map[string]string{`{}`: "since", `{"since":"2026-01-01T00:00:00Z","until":"2025-01-01T00:00:00Z"}`: "until", `{"since":"3026-01-01T00:00:00Z"}`: "since"} {
+	for body, field := range map[string]string{`{}`: "since", `{"since":"2026-01-01T00:00:00Z","until":"2025-01-01T00:00:00Z"}`: "until", `{"since":"3026-01-01T00:00:00Z"}`: "since", `{"since":"1969-12-31T23:59:59.999Z"}`: "since"} {
 		status, out := h.do(aliceToken, "POST", "/api/v1/webhooks/"+id+"/replay", body)
 		if _, f := errorOf(t, out); status != 400 || f != field {
 			t.Errorf("%s: %d %q", body, status, f)

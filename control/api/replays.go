@@ -42,6 +42,9 @@ func (s *Server) startReplay(w http.ResponseWriter, r *http.Request, p auth.Prin
 	switch {
 	case req.Since.IsZero():
 		return badRequest("invalid_field", "since", "since is required (RFC 3339)")
+	case req.Since.Before(time.Unix(0, 0)):
+		// Kafka reads negative timestamps as "earliest"/"latest".
+		return badRequest("invalid_field", "since", "since must not be before 1970-01-01T00:00:00Z")
 	case !req.Until.IsZero() && !req.Until.After(req.Since):
 		return badRequest("invalid_field", "until", "until must be after since")
 	case req.Since.After(time.Now()):

@@ -93,9 +93,11 @@ type Query struct {
 	// IncludeRedriven lists dead letters already sent back too.
 	IncludeRedriven  bool
 	Offset, PageSize int
+	// Oldest lists the oldest first; the default is newest first.
+	Oldest bool
 }
 
-// Find returns the number of matches and one page, newest first; PageSize 0
+// Find returns the number of matches and one page; PageSize 0
 // returns every match.
 func (x *Index) Find(q Query) (int, []Entry) {
 	x.mu.RLock()
@@ -107,10 +109,14 @@ func (x *Index) Find(q Query) (int, []Entry) {
 	}
 	x.mu.RUnlock()
 	slices.SortStableFunc(hits, func(a, b Entry) int {
-		if c := b.DeadLetteredAt.Compare(a.DeadLetteredAt); c != 0 {
-			return c
+		c := b.DeadLetteredAt.Compare(a.DeadLetteredAt)
+		if c == 0 {
+			c = cmp.Compare(b.ID, a.ID)
 		}
-		return cmp.Compare(a.ID, b.ID)
+		if q.Oldest {
+			return -c
+		}
+		return c
 	})
 	count := len(hits)
 	if q.Offset >= count {

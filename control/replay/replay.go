@@ -34,7 +34,7 @@ type Progress struct {
 	ID        string     `json:"id"`
 	WebhookID string     `json:"webhookId"`
 	Since     time.Time  `json:"since"`
-	Until     time.Time  `json:"until"`
+	Until     time.Time  `json:"until,omitzero"`
 	State     string     `json:"state"`
 	Total     int64      `json:"total"`   // records in range
 	Scanned   int64      `json:"scanned"` // records read
