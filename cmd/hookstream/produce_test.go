@@ -28,12 +28,13 @@ type produceEnv struct {
 	registry string
 	names    topic.Names
 	admin    *kgo.Client
+	serde    *schemas.Serde
 }
 
 func startProduceEnv(t *testing.T) *produceEnv {
 	t.Helper()
 	k := kafkatest.Start(t)
-	return &produceEnv{brokers: strings.Join(k.Brokers, ","), registry: k.RegistryURL, names: k.Names, admin: k.Admin}
+	return &produceEnv{brokers: strings.Join(k.Brokers, ","), registry: k.RegistryURL, names: k.Names, admin: k.Admin, serde: k.Serde}
 }
 
 // run calls runProduce with env's connection flags; the environment is empty
