@@ -3,13 +3,12 @@ package producer
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sr"
 
+	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/schemas"
@@ -38,9 +37,10 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.RegistryURL == "" {
 		return nil, fmt.Errorf("producer: no registry URL")
 	}
-	reg, err := sr.NewClient(sr.URLs(cfg.RegistryURL), sr.HTTPClient(&http.Client{Timeout: 30 * time.Second}))
+	conn := config.Connection{Brokers: cfg.Brokers, Registry: cfg.RegistryURL, ClientID: cfg.ClientID, Security: cfg.Security}
+	reg, err := kafka.Registry(conn)
 	if err != nil {
-		return nil, fmt.Errorf("producer: registry client: %w", err)
+		return nil, fmt.Errorf("producer: %w", err)
 	}
 	serde := schemas.NewSerde(reg, schemas.MustLoad())
 	names := topic.NewNames(cfg.TopicPrefix, nil)
@@ -52,7 +52,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("producer: %w", err)
 		}
 	}
-	kc, err := kgo.NewClient(kafka.Options(cfg.Brokers, cfg.ClientID, cfg.Logger)...)
+	opts, err := kafka.Options(conn, cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("producer: %w", err)
+	}
+	kc, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("producer: kafka client: %w", err)
 	}

@@ -3,6 +3,7 @@ package producer
 import (
 	"log/slog"
 
+	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/platform/topic"
 )
 
@@ -21,6 +22,9 @@ type Config struct {
 	// ClientID names this producer to the brokers; empty means
 	// "hookstream-producer".
 	ClientID string
+	// Security is SASL and TLS for the brokers and the registry (plain
+	// strings and file names); the zero value is plaintext.
+	Security config.Security
 	// Logger receives the Kafka client's log; nil discards it.
 	Logger *slog.Logger
 	// ExtraEventTypes are metadata event types accepted besides the built-in

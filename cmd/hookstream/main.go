@@ -1,6 +1,6 @@
 // Command hookstream is the one binary of hookstream: `hookstream dev` runs
 // the embedded stack; router, deliverer, api, produce, replay and receive run
-// one component each against a real cluster.
+// one component each against a real cluster; provision prepares a cluster.
 package main
 
 import (
@@ -24,6 +24,7 @@ commands:
   produce    produce events from JSON lines or synthetic load
   replay     re-route a webhook's events from a time range
   receive    run a local receiver that verifies signatures
+  provision  create the topics and register the schemas, then exit
 
 Run 'hookstream <command> -h' for a command's flags. Every flag has an
 environment twin: HOOKSTREAM_ and the flag name in upper case, dashes as
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runReplay(ctx, rest, stdout, stderr, getenv)
 	case "receive":
 		return runReceive(ctx, rest, stdout, stderr, getenv)
+	case "provision":
+		return runProvision(ctx, rest, stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

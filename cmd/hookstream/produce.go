@@ -19,7 +19,7 @@ import (
 
 // produceFlags are the flags of `hookstream produce` (DESIGN §3).
 type produceFlags struct {
-	conn        config.Common // --brokers, --registry, --client-id
+	conn        config.Common // --brokers, --registry, --client-id, SASL/TLS
 	topicPrefix string
 	kind        string
 	file        string
@@ -61,7 +61,7 @@ func (f *produceFlags) validate() error {
 	if _, err := config.ParseLevel(f.logLevel); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
-	return nil
+	return f.conn.Security.Validate()
 }
 
 // runProduce is `hookstream produce`: JSON lines from --file or stdin, or
@@ -105,6 +105,7 @@ func runProduce(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		RegistryURL:     f.conn.Registry,
 		TopicPrefix:     f.topicPrefix,
 		ClientID:        f.conn.ClientID,
+		Security:        f.conn.Security,
 		Logger:          config.Logger(stderr, f.logLevel),
 		ExtraEventTypes: f.extraTypes,
 	})

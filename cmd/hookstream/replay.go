@@ -71,14 +71,17 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	since, until, _ := f.times() // validated
 	log := config.Logger(stderr, f.LogLevel)
-	base := kafka.Options(f.Brokers, f.ClientID, log)
+	base, err := kafka.Options(f.Connection(), log)
+	if err != nil {
+		return fmt.Errorf("replay: %w", err)
+	}
 	client, err := kgo.NewClient(base...)
 	if err != nil {
 		return fmt.Errorf("replay: %w", err)
 	}
 	defer client.Close()
 	names := f.Names()
-	serde, err := provision.Setup(ctx, client, names, int32(f.Partitions), f.Registry)
+	serde, err := provision.Setup(ctx, client, names, int32(f.Partitions), f.Connection())
 	if err != nil {
 		return fmt.Errorf("replay: %w", err)
 	}

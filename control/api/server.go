@@ -122,13 +122,16 @@ func (s *Server) Table() *subscription.Table { return s.table }
 // Run connects, loads the indexes and keeps them current until ctx ends.
 func (s *Server) Run(ctx context.Context) error {
 	defer s.sender.Close()
-	base := kafka.Options(s.cfg.Brokers, s.cfg.ClientID, s.log)
+	base, err := kafka.Options(s.cfg.Connection(), s.log)
+	if err != nil {
+		return fmt.Errorf("api: %w", err)
+	}
 	client, err := kgo.NewClient(append(base[:len(base):len(base)], kgo.ProducerLinger(0))...)
 	if err != nil {
 		return fmt.Errorf("api: kafka client: %w", err)
 	}
 	defer client.Close()
-	serde, err := provision.Setup(ctx, client, s.names, int32(s.cfg.Partitions), s.cfg.Registry)
+	serde, err := provision.Setup(ctx, client, s.names, int32(s.cfg.Partitions), s.cfg.Connection())
 	if err != nil {
 		return fmt.Errorf("api: %w", err)
 	}

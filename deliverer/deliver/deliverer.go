@@ -115,12 +115,15 @@ func (d *Deliverer) Ready() <-chan struct{} { return d.ready }
 // group.
 func (d *Deliverer) Run(ctx context.Context) error {
 	defer d.sender.Close()
-	base := kafka.Options(d.cfg.Brokers, d.cfg.ClientID, d.log)
+	base, err := kafka.Options(d.cfg.Connection(), d.log)
+	if err != nil {
+		return fmt.Errorf("deliverer: %w", err)
+	}
 	admin, err := kgo.NewClient(base...)
 	if err != nil {
 		return fmt.Errorf("deliverer: kafka client: %w", err)
 	}
-	d.serde, err = provision.Setup(ctx, admin, d.names, int32(d.cfg.Partitions), d.cfg.Registry)
+	d.serde, err = provision.Setup(ctx, admin, d.names, int32(d.cfg.Partitions), d.cfg.Connection())
 	admin.Close()
 	if err != nil {
 		return fmt.Errorf("deliverer: %w", err)

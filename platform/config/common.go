@@ -30,6 +30,13 @@ type Common struct {
 	LogLevel string
 	// ClientID names this process to the brokers.
 	ClientID string
+	// Security is SASL and TLS for the brokers and the registry.
+	Security Security
+}
+
+// Connection is the part of c that reaches the cluster.
+func (c *Common) Connection() Connection {
+	return Connection{Brokers: c.Brokers, Registry: c.Registry, ClientID: c.ClientID, Security: c.Security}
 }
 
 // Register adds every common flag to fs with its defaults.
@@ -39,12 +46,14 @@ func (c *Common) Register(fs *flag.FlagSet, defaultMetricsAddr string) {
 	c.RegisterProcess(fs, defaultMetricsAddr)
 }
 
-// RegisterConnection adds --brokers, --registry and --client-id.
+// RegisterConnection adds --brokers, --registry, --client-id and the
+// SASL/TLS flags.
 func (c *Common) RegisterConnection(fs *flag.FlagSet) {
 	c.Brokers = List{"127.0.0.1:9092"}
 	fs.Var(&c.Brokers, "brokers", "Kafka bootstrap brokers, comma separated")
 	fs.StringVar(&c.Registry, "registry", "http://127.0.0.1:8081", "Schema Registry URL")
 	fs.StringVar(&c.ClientID, "client-id", "hookstream", "Kafka client id")
+	c.Security.Register(fs)
 }
 
 // RegisterTopics adds --topic-prefix, --retry-tiers and --partitions.
@@ -68,6 +77,9 @@ func (c *Common) Validate() error {
 	}
 	if !strings.HasPrefix(c.Registry, "http://") && !strings.HasPrefix(c.Registry, "https://") {
 		return fmt.Errorf("--registry: %q is not an http(s) URL", c.Registry)
+	}
+	if err := c.Security.Validate(); err != nil {
+		return err
 	}
 	if c.Partitions < 1 {
 		return fmt.Errorf("--partitions: must be at least 1")

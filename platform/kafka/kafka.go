@@ -1,11 +1,14 @@
-// Package kafka builds the franz-go client options every hookstream component
-// shares, so brokers, client id and producer durability are set in one place.
+// Package kafka builds the franz-go client options and the Schema Registry
+// client every hookstream component shares, so brokers, client id, SASL, TLS
+// and producer durability are set in one place.
 package kafka
 
 import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/hookstream/hookstream/platform/config"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/plugin/kslog"
@@ -14,10 +17,11 @@ import (
 // Options are the base options for a client of brokers. Producers are
 // idempotent with acks=all (franz-go's defaults, kept on purpose: an outcome
 // is durable only once every in-sync replica has it).
-func Options(brokers []string, clientID string, log *slog.Logger) []kgo.Opt {
+// It fails only on unreadable TLS files or an unknown SASL mechanism.
+func Options(conn config.Connection, log *slog.Logger) ([]kgo.Opt, error) {
 	opts := []kgo.Opt{
-		kgo.SeedBrokers(brokers...),
-		kgo.ClientID(clientID),
+		kgo.SeedBrokers(conn.Brokers...),
+		kgo.ClientID(conn.ClientID),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerLinger(5 * time.Millisecond),
 		kgo.RetryTimeout(30 * time.Second),
@@ -30,7 +34,11 @@ func Options(brokers []string, clientID string, log *slog.Logger) []kgo.Opt {
 		}
 		opts = append(opts, kgo.WithLogger(kslog.New(log.With("component", "kafka-client"))))
 	}
-	return opts
+	sec, err := security(conn.Security)
+	if err != nil {
+		return nil, err
+	}
+	return append(opts, sec...), nil
 }
 
 // minLevel drops records below level.

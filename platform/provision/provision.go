@@ -12,8 +12,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sr"
 
+	"github.com/hookstream/hookstream/platform/config"
+	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/schemas"
 )
@@ -98,19 +99,19 @@ func Schemas(ctx context.Context, serde *schemas.Serde, specs []topic.Spec) erro
 }
 
 // Setup is what every component does at start: create the topics of names
-// (partitions for the event, deliveries and tier topics) through client,
-// connect to the registry at registryURL and register every value schema.
-// It returns the serde to encode and decode with.
-func Setup(ctx context.Context, client *kgo.Client, names topic.Names, partitions int32, registryURL string) (*schemas.Serde, error) {
+// (partitions for the event, deliveries and tier topics) through client and
+// register every value schema with conn's registry. It returns the serde to
+// encode and decode with.
+func Setup(ctx context.Context, client *kgo.Client, names topic.Names, partitions int32, conn config.Connection) (*schemas.Serde, error) {
 	specs := names.Specs(partitions)
 	if err := Topics(ctx, kadm.NewClient(client), specs, -1); err != nil {
 		return nil, err
 	}
-	srClient, err := sr.NewClient(sr.URLs(registryURL))
+	registry, err := kafka.Registry(conn)
 	if err != nil {
-		return nil, fmt.Errorf("registry client %s: %w", registryURL, err)
+		return nil, err
 	}
-	serde := schemas.NewSerde(srClient, schemas.MustLoad())
+	serde := schemas.NewSerde(registry, schemas.MustLoad())
 	if err := Schemas(ctx, serde, specs); err != nil {
 		return nil, err
 	}

@@ -50,7 +50,10 @@ func (r *Router) Ready() <-chan struct{} { return r.ready }
 // Run routes until ctx ends; it then finishes the transaction in flight and
 // leaves the group.
 func (r *Router) Run(ctx context.Context) error {
-	base := kafka.Options(r.cfg.Brokers, r.cfg.ClientID, r.log)
+	base, err := kafka.Options(r.cfg.Connection(), r.log)
+	if err != nil {
+		return fmt.Errorf("router: %w", err)
+	}
 	if err := r.setup(ctx, base); err != nil {
 		return err
 	}
@@ -65,7 +68,7 @@ func (r *Router) setup(ctx context.Context, base []kgo.Opt) error {
 		return fmt.Errorf("router: kafka client: %w", err)
 	}
 	defer admin.Close()
-	serde, err := provision.Setup(ctx, admin, r.names, int32(r.cfg.Partitions), r.cfg.Registry)
+	serde, err := provision.Setup(ctx, admin, r.names, int32(r.cfg.Partitions), r.cfg.Connection())
 	if err != nil {
 		return fmt.Errorf("router: %w", err)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/hookstream/hookstream/control/api"
 	"github.com/hookstream/hookstream/deliverer/deliver"
+	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/platform/ops"
 	"github.com/hookstream/hookstream/platform/provision"
@@ -86,7 +87,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stack, err err
 			s.close()
 		}
 	}()
-	s.client, err = kgo.NewClient(kafka.Options([]string{s.KafkaAddr}, "hookstream-dev", nil)...)
+	opts, err := kafka.Options(config.Connection{Brokers: []string{s.KafkaAddr}, ClientID: "hookstream-dev"}, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.client, err = kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka client: %w", err)
 	}
