@@ -1,0 +1,121 @@
+// Package harness joins a started stack, the receiver, the webhooks and the
+// event producer into the steps every benchmark and fault test takes:
+// create webhooks, warm up, produce, wait until the expected deliveries
+// arrived, and summarise.
+package harness
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/hookstream/hookstream/bench/load"
+	"github.com/hookstream/hookstream/bench/receiver"
+	"github.com/hookstream/hookstream/bench/stack"
+)
+
+// Harness is one run's moving parts.
+type Harness struct {
+	Stack    *stack.Stack
+	Receiver *receiver.Receiver
+	Events   *load.Events
+	API      *load.API
+	// Webhooks are the ids of the webhooks that should receive every
+	// event (not the dead ones).
+	Webhooks []string
+	base     string
+	srv      *http.Server
+}
+
+// New starts the receiver and the producer against s.
+func New(ctx context.Context, s *stack.Stack, errorRate float64, eventSize int) (*Harness, error) {
+	h := &Harness{Stack: s, API: load.NewAPI(s.APIURL, stack.AdminToken)}
+	ev, err := load.NewEvents(ctx, s.Brokers, s.RegistryURL, s.Prefix, eventSize)
+	if err != nil {
+		return nil, fmt.Errorf("producer: %w", err)
+	}
+	h.Events = ev
+	h.Receiver = receiver.New(receiver.Config{ErrorRate: errorRate, ProducedAt: ev.ProducedAt})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ev.Close()
+		return nil, err
+	}
+	h.base = "http://" + ln.Addr().String()
+	h.srv = &http.Server{Handler: h.Receiver, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = h.srv.Serve(ln) }()
+	return h, nil
+}
+
+// Close stops the receiver and the producer.
+func (h *Harness) Close() {
+	h.Receiver.Close()
+	_ = h.srv.Close()
+	h.Events.Close()
+}
+
+// AddWebhooks creates n webhooks whose endpoints behave as behaviour
+// (receiver.OK, Flaky or Dead); all but Dead ones are expected to receive
+// every event.
+func (h *Harness) AddWebhooks(ctx context.Context, n int, behaviour string) error {
+	urls := make([]string, n)
+	for i := range urls {
+		urls[i] = fmt.Sprintf("%s/%s/%d", h.base, behaviour, len(h.Webhooks)+i)
+	}
+	ids, err := h.API.CreateWebhooks(ctx, "bench-"+behaviour, urls)
+	if err != nil {
+		return err
+	}
+	if behaviour != receiver.Dead {
+		h.Webhooks = append(h.Webhooks, ids...)
+	}
+	return nil
+}
+
+// WarmUp produces one event and waits until every expected webhook has it,
+// so the router knows every webhook and connections are open before the
+// measured part; then it forgets the counts.
+func (h *Harness) WarmUp(ctx context.Context, timeout time.Duration) error {
+	before := h.Receiver.Counts().Delivered
+	if err := h.Events.Produce(ctx, 1, 0); err != nil {
+		return err
+	}
+	if err := h.WaitDelivered(ctx, before+len(h.Webhooks), timeout); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	h.Receiver.Reset()
+	return nil
+}
+
+// WaitDelivered waits until want distinct pairs arrived or timeout passes.
+func (h *Harness) WaitDelivered(ctx context.Context, want int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		got := h.Receiver.Counts().Delivered
+		if got >= want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d deliveries arrived within %s", got, want, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// Percentile returns the p-th percentile (0–100) of ds, in milliseconds.
+func Percentile(ds []time.Duration, p float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	sorted := slices.Clone(ds)
+	slices.Sort(sorted)
+	i := int(float64(len(sorted)-1) * p / 100)
+	return float64(sorted[i].Microseconds()) / 1000
+}
