@@ -77,6 +77,8 @@ type Stack struct {
 	log                 io.Writer
 	closers             []func()
 	ready               map[*proc.Process]string
+	// Metrics is each process's metrics address (also /debug/pprof).
+	Metrics map[*proc.Process]string
 }
 
 // Processes are the hookstream processes, for CPU and memory figures.
@@ -97,7 +99,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Stack{cfg: cfg, log: logf, ready: map[*proc.Process]string{}, Prefix: fmt.Sprintf("bench%d.", time.Now().UnixNano()%1e9)}
+	s := &Stack{cfg: cfg, log: logf, ready: map[*proc.Process]string{}, Metrics: map[*proc.Process]string{}, Prefix: fmt.Sprintf("bench%d.", time.Now().UnixNano()%1e9)}
 	s.closers = append(s.closers, func() { _ = logf.Close() })
 	if cfg.Kafka == Dev {
 		err = s.startDev(ctx)
@@ -128,6 +130,7 @@ func (s *Stack) startDev(ctx context.Context) error {
 		return err
 	}
 	s.Dev = p
+	s.Metrics[p] = ports[3]
 	s.closers = append(s.closers, func() { _ = p.Stop(30 * time.Second) })
 	return waitReady(ctx, s.APIURL+"/readyz", p)
 }
@@ -283,6 +286,7 @@ func (s *Stack) StartComponent(ctx context.Context, role string, i int) (*proc.P
 		return nil, err
 	}
 	s.ready[p] = ready
+	s.Metrics[p] = ports[0]
 	s.closers = append(s.closers, func() { _ = p.Stop(30 * time.Second) })
 	return p, waitReady(ctx, ready, p)
 }

@@ -23,6 +23,7 @@ func runComponent(ctx context.Context, metricsAddr string, log *slog.Logger, reg
 			return fmt.Errorf("--metrics-addr %s: %w", metricsAddr, err)
 		}
 		mux := http.NewServeMux()
+		ops.MountProfiling(mux)
 		ops.Mount(mux, reg, func() error {
 			select {
 			case <-ready:

@@ -35,7 +35,8 @@ type Config struct {
 	// MaxInFlightPerEndpoint bounds HTTP requests in flight to one webhook,
 	// so one slow endpoint cannot take every slot.
 	MaxInFlightPerEndpoint int
-	// EndpointQueue bounds tasks waiting in memory for one webhook; beyond
+	// EndpointQueue bounds tasks waiting in memory for one webhook (or two
+	// seconds of the webhook's measured pace, if more); beyond
 	// it a task is deferred to the first retry tier, so an endpoint slower
 	// than its inflow waits in Kafka instead of filling the process.
 	EndpointQueue int
@@ -76,7 +77,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	c.Flags.Register(fs)
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", def.MaxInFlight, "HTTP requests in flight in this process")
 	fs.IntVar(&c.MaxInFlightPerEndpoint, "max-in-flight-per-endpoint", def.MaxInFlightPerEndpoint, "HTTP requests in flight to one webhook")
-	fs.IntVar(&c.EndpointQueue, "endpoint-queue", def.EndpointQueue, "tasks waiting in memory for one webhook before more are deferred to the first retry tier")
+	fs.IntVar(&c.EndpointQueue, "endpoint-queue", def.EndpointQueue, "tasks waiting in memory for one webhook (or 2 s of its measured pace, if more) before more are deferred to the first retry tier")
 	fs.IntVar(&c.MaxPending, "max-pending", def.MaxPending, "records fetched and not yet finished before fetching stops")
 	fs.IntVar(&c.CircuitThreshold, "circuit-threshold", def.CircuitThreshold, "consecutive unanswered attempts that open an endpoint's circuit")
 	fs.DurationVar(&c.CircuitCooldown, "circuit-cooldown", def.CircuitCooldown, "how long an open circuit waits before a probe")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -24,6 +25,32 @@ type endpoint struct {
 	workers int
 	limit   float64 // the rate the limiter was built for
 	limiter *rate.Limiter
+
+	// paceStart, paceTaken and pace measure how many jobs per second the
+	// endpoint takes, for queueLimit.
+	paceStart time.Time
+	paceTaken int
+	pace      float64
+}
+
+// paceWindow is how often an endpoint's pace is measured; queueSeconds is
+// how much of its pace a queue may hold.
+const (
+	paceWindow   = 500 * time.Millisecond
+	queueSeconds = 2
+)
+
+// queueLimit is how many jobs may wait for the endpoint: EndpointQueue, or
+// two seconds of the endpoint's measured pace if that is more. A fast
+// endpoint taking a burst keeps its jobs in memory; one slower than its
+// inflow has its excess deferred to the first retry tier, where it waits in
+// Kafka instead of in the process. Called with e.mu held.
+func (e *endpoint) queueLimit(now time.Time) int {
+	if elapsed := now.Sub(e.paceStart); elapsed >= paceWindow {
+		e.pace = float64(e.paceTaken) / elapsed.Seconds()
+		e.paceStart, e.paceTaken = now, 0
+	}
+	return max(e.d.cfg.EndpointQueue, int(e.pace*queueSeconds))
 }
 
 func (d *Deliverer) endpoint(id string) *endpoint {
@@ -38,10 +65,11 @@ func (d *Deliverer) endpoint(id string) *endpoint {
 }
 
 // enqueue queues j and starts a worker if the endpoint has fewer than
-// MaxInFlightPerEndpoint. A full queue defers j to the first retry tier.
+// MaxInFlightPerEndpoint. A full queue (see queueLimit) defers j to the
+// first retry tier.
 func (e *endpoint) enqueue(j *job) {
 	e.mu.Lock()
-	if len(e.queue) >= e.d.cfg.EndpointQueue {
+	if len(e.queue) >= e.queueLimit(time.Now()) {
 		e.mu.Unlock()
 		e.d.deferJob(j)
 		return
@@ -105,6 +133,7 @@ func (e *endpoint) next() []*job {
 		e.workers--
 		return nil
 	}
+	e.paceTaken += len(batch)
 	return batch
 }
 

@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -41,6 +42,7 @@ type flags struct {
 	bin, dir   string
 	root       string
 	delivererF string
+	profile    string
 }
 
 func parse(args []string, stderr io.Writer) (*flags, error) {
@@ -62,6 +64,7 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.dir, "dir", ".cache/bench", "where runs keep logs and data")
 	fs.StringVar(&f.root, "root", ".", "the repository root (for scripts/kafka-local)")
 	fs.StringVar(&f.delivererF, "deliverer-flags", "", "extra flags for the deliverer processes of --kafka real, space separated")
+	fs.StringVar(&f.profile, "cpuprofile", "", "directory to write a 5 s CPU profile of every process to, taken while deliveries flow")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -219,6 +222,9 @@ func measure(ctx context.Context, f *flags, h *harness.Harness, res *result) err
 	defer stopSampling()
 	go proc.SampleEvery(sctx, 250*time.Millisecond, procs...)
 
+	if f.profile != "" {
+		go profile(sctx, h.Stack, f.profile)
+	}
 	expected := f.events * len(h.Webhooks)
 	res.Expected = expected
 	start := time.Now()
@@ -273,5 +279,34 @@ func printHuman(w io.Writer, r *result) {
 	fmt.Fprintf(w, "  duplicates %d, lost %d, answered 500 %d\n", r.Duplicates, r.Lost, r.Answered500)
 	if r.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", r.Error)
+	}
+}
+
+// profile saves a 5-second CPU profile of every process of s into dir.
+func profile(ctx context.Context, s *stack.Stack, dir string) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: profile:", err)
+		return
+	}
+	for p, addr := range s.Metrics {
+		go func() {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/debug/pprof/profile?seconds=5", nil)
+			if err != nil {
+				return
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "bench: profile:", err)
+				return
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err == nil {
+				err = os.WriteFile(filepath.Join(dir, p.Name+".pprof"), b, 0o644)
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "bench: profile:", err)
+			}
+		}()
 	}
 }

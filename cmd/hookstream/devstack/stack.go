@@ -135,6 +135,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stack, err err
 		s.MetricsURL = "http://" + mLn.Addr().String() + "/metrics"
 		mux := http.NewServeMux()
 		ops.Mount(mux, metrics, s.readiness)
+		ops.MountProfiling(mux)
 		g.Go(func() error { return ops.Serve(ctx, mLn, mux, log) })
 	}
 
