@@ -348,6 +348,9 @@ func (d *Deliverer) stopPartitions(tps map[string][]int32) []*partition {
 	d.partsMu.Lock()
 	for t, nums := range tps {
 		for _, n := range nums {
+			// Another deliverer reports this partition's lag from now on; a
+			// stale value here would double it in sums.
+			d.metrics.lag.DeleteLabelValues(t, strconv.Itoa(int(n)))
 			if p, ok := d.parts[topicPartition{t, n}]; ok {
 				parts = append(parts, p)
 			}

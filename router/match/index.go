@@ -74,41 +74,66 @@ func (ix *Index) Len() int { return ix.size }
 
 // Match appends to dst the id of every webhook the event goes to, each once.
 func (ix *Index) Match(ev *Event, dst []string) []string {
-	start := len(dst)
+	m := matcher{dst: dst, start: len(dst)}
 	for _, t := range [2]string{ev.Type, AllEvents} {
 		b := ix.byType[t]
 		if b == nil {
 			continue
 		}
 		if ev.IsWorkflow {
-			dst = appendMatches(dst, start, b.all, ev)
+			m.add(b.all, ev)
 			continue
 		}
-		dst = appendMatches(dst, start, b.anyEntity, ev)
-		dst = appendMatches(dst, start, b.byEntity[ev.EntityType], ev)
+		m.add(b.anyEntity, ev)
+		m.add(b.byEntity[ev.EntityType], ev)
 	}
-	return dst
+	return m.dst
 }
 
-func appendMatches(dst []string, start int, fs []*filter, ev *Event) []string {
+// linearLimit is how many matches are checked for duplicates by a scan;
+// beyond it a set takes over, so a broad event matching thousands of
+// webhooks costs linear, not quadratic, time (measured: 150 ms per event at
+// 10,000 wildcard webhooks with the scan alone).
+const linearLimit = 32
+
+// matcher collects one event's matches; a webhook can sit in several buckets
+// (its event type and "*", an entity type and any), so each is kept once.
+type matcher struct {
+	dst   []string
+	start int
+	set   map[string]struct{}
+}
+
+func (m *matcher) add(fs []*filter, ev *Event) {
 	for _, f := range fs {
-		if !f.matches(ev) || seen(dst[start:], f.webhookID) {
+		if !f.matches(ev) || m.seen(f.webhookID) {
 			continue
 		}
-		dst = append(dst, f.webhookID)
-	}
-	return dst
-}
-
-// seen is a linear scan: an event matches few webhooks, and a map per event
-// would cost more than it saves.
-func seen(ids []string, id string) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
+		m.dst = append(m.dst, f.webhookID)
+		if m.set != nil {
+			m.set[f.webhookID] = struct{}{}
 		}
 	}
-	return false
+}
+
+func (m *matcher) seen(id string) bool {
+	found := m.dst[m.start:]
+	if m.set == nil {
+		if len(found) <= linearLimit {
+			for _, x := range found {
+				if x == id {
+					return true
+				}
+			}
+			return false
+		}
+		m.set = make(map[string]struct{}, 2*len(found))
+		for _, x := range found {
+			m.set[x] = struct{}{}
+		}
+	}
+	_, ok := m.set[id]
+	return ok
 }
 
 // Matches reports whether one subscription takes an event, for a replay to a

@@ -160,3 +160,23 @@ func BenchmarkMatchSelective(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(matched)/float64(b.N), "matches/event")
 }
+
+// TestManyMatchesEachOnce crosses linearLimit: beyond it duplicates are
+// found by a set, and every webhook must still come out exactly once.
+func TestManyMatchesEachOnce(t *testing.T) {
+	var hooks []subscription.Webhook
+	for i := range 3 * linearLimit {
+		hooks = append(hooks, hook(fmt.Sprint("w", i), []string{"entityCreated", "*"}, schemas.Filters{EntityTypes: []string{"table", "*"}}))
+	}
+	got := Build(hooks).Match(&Event{Type: "entityCreated", EntityType: "table"}, []string{"earlier"})
+	if len(got) != 1+len(hooks) || got[0] != "earlier" {
+		t.Fatalf("got %d ids (first %q), want %d after the earlier one", len(got), got[0], len(hooks))
+	}
+	seen := map[string]bool{}
+	for _, id := range got[1:] {
+		if seen[id] {
+			t.Fatalf("%s matched twice", id)
+		}
+		seen[id] = true
+	}
+}

@@ -88,6 +88,8 @@ func (r *Router) route(ctx context.Context, base []kgo.Opt) error {
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.RequireStableFetchOffsets(),
+		kgo.OnPartitionsRevoked(r.forgetLag),
+		kgo.OnPartitionsLost(r.forgetLag),
 	)...)
 	if err != nil {
 		return fmt.Errorf("router: transactional session: %w", err)
@@ -202,6 +204,16 @@ func (r *Router) routeBatch(ctx context.Context, sess *kgo.GroupTransactSession,
 		}
 	})
 	return nil
+}
+
+// forgetLag drops the lag of partitions this router no longer owns; their
+// new owner reports it, and a stale value here would double it in sums.
+func (r *Router) forgetLag(_ context.Context, _ *kgo.Client, tps map[string][]int32) {
+	for t, nums := range tps {
+		for _, n := range nums {
+			r.metrics.lag.DeleteLabelValues(t, strconv.Itoa(int(n)))
+		}
+	}
 }
 
 // refreshIndex rebuilds the matching index when the table changed.
