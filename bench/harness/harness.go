@@ -28,6 +28,9 @@ type Harness struct {
 	Webhooks []string
 	base     string
 	srv      *http.Server
+	// measured is when the last warm-up ended: events produced before it
+	// are not counted.
+	measured time.Time
 }
 
 // New starts the receiver and the producer against s.
@@ -87,6 +90,7 @@ func (h *Harness) WarmUp(ctx context.Context, timeout time.Duration) error {
 		return fmt.Errorf("warm-up: %w", err)
 	}
 	h.Receiver.Reset()
+	h.measured = time.Now()
 	return nil
 }
 

@@ -21,6 +21,7 @@ func TestBadCommandLinesAreUsageErrors(t *testing.T) {
 		{[]string{"dev", "--api-addr", "nocolon"}, nil, "--api-addr"},
 		{[]string{"deliverer"}, nil, "--secret-key"},
 		{[]string{"router", "--kafka-sasl-mechanism", "GSSAPI"}, nil, "--kafka-sasl-mechanism"},
+		{[]string{"router", "--retry-tiers", "1s,2s,1s"}, nil, "--retry-tiers"},
 		{[]string{"router", "--kafka-sasl-mechanism", "PLAIN"}, nil, "--kafka-sasl-username"},
 		{[]string{"provision", "--kafka-tls-ca", "/nonexistent/ca.pem"}, nil, "--kafka-tls"},
 		{[]string{"provision", "--registry-tls-cert", "/nonexistent/c.pem"}, nil, "--registry-tls"},

@@ -81,6 +81,13 @@ func (c *Common) Validate() error {
 	if err := c.Security.Validate(); err != nil {
 		return err
 	}
+	seen := map[string]bool{}
+	for _, t := range c.Names().Tiers {
+		if seen[t.Topic] {
+			return fmt.Errorf("--retry-tiers: two tiers share the topic %s; every tier needs its own delay", t.Topic)
+		}
+		seen[t.Topic] = true
+	}
 	if c.Partitions < 1 {
 		return fmt.Errorf("--partitions: must be at least 1")
 	}

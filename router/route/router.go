@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +32,7 @@ type Router struct {
 	index        *match.Index
 	indexVersion uint64
 	ready        chan struct{}
+	readyOnce    sync.Once
 }
 
 // New returns a router; reg receives its metrics.
@@ -76,7 +78,33 @@ func (r *Router) setup(ctx context.Context, base []kgo.Opt) error {
 	return nil
 }
 
+// errSessionBroken marks a transactional session that cannot go on: a
+// Begin or End failed (a timeout while a killed peer's transaction was
+// fenced, a lost coordinator), and the client may still believe it is inside
+// a transaction, so every later Begin would fail too.
+var errSessionBroken = errors.New("transactional session broken")
+
+// route runs transactional sessions until ctx ends, replacing one that
+// broke: the new session rejoins the group and its records are fetched
+// again from the last committed offsets.
 func (r *Router) route(ctx context.Context, base []kgo.Opt) error {
+	for {
+		err := r.session(ctx, base)
+		if !errors.Is(err, errSessionBroken) {
+			return err
+		}
+		r.log.Warn("starting a new transactional session", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// session routes with one transactional session until ctx ends or the
+// session breaks.
+func (r *Router) session(ctx context.Context, base []kgo.Opt) error {
 	sess, err := kgo.NewGroupTransactSession(append(base[:len(base):len(base)],
 		kgo.TransactionalID(r.cfg.TransactionalID),
 		kgo.TransactionTimeout(10*time.Second), // bounds how long a crashed router's open transaction blocks read_committed readers
@@ -95,7 +123,7 @@ func (r *Router) route(ctx context.Context, base []kgo.Opt) error {
 		return fmt.Errorf("router: transactional session: %w", err)
 	}
 	defer sess.Close()
-	close(r.ready)
+	r.readyOnce.Do(func() { close(r.ready) })
 	r.log.Info("routing", "group", r.cfg.Group, "transactionalId", r.cfg.TransactionalID)
 	for {
 		fetches := sess.PollFetches(ctx)
@@ -112,6 +140,9 @@ func (r *Router) route(ctx context.Context, base []kgo.Opt) error {
 			if ctx.Err() != nil {
 				return nil
 			}
+			if errors.Is(err, errSessionBroken) {
+				return err
+			}
 			// The batch was aborted and will be fetched again; wait a
 			// little so a registry outage is not a busy loop.
 			r.log.Warn("routing batch aborted, will retry", "err", err)
@@ -127,7 +158,7 @@ func (r *Router) route(ctx context.Context, base []kgo.Opt) error {
 // routeBatch routes one poll's records in one transaction.
 func (r *Router) routeBatch(ctx context.Context, sess *kgo.GroupTransactSession, fetches kgo.Fetches) error {
 	if err := sess.Begin(); err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return fmt.Errorf("begin transaction: %w: %w", errSessionBroken, err)
 	}
 	r.refreshIndex()
 	promise := kgo.AbortingFirstErrPromise(sess.Client())
@@ -184,7 +215,7 @@ func (r *Router) routeBatch(ctx context.Context, sess *kgo.GroupTransactSession,
 	switch {
 	case err != nil:
 		r.metrics.transactions.WithLabelValues("aborted").Inc()
-		return fmt.Errorf("end transaction: %w", err)
+		return fmt.Errorf("end transaction: %w: %w", errSessionBroken, err)
 	case batchErr != nil:
 		r.metrics.transactions.WithLabelValues("aborted").Inc()
 		return batchErr

@@ -57,7 +57,7 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.Float64Var(&f.rate, "rate", 0, "events per second (0: as fast as the producer takes them)")
 	fs.Float64Var(&f.errorRate, "error-rate", -1, "share of answers that are 500 (default: 0.3 in storm, else 0)")
 	fs.IntVar(&f.partitions, "partitions", 12, "partitions of the event, deliveries and retry topics")
-	fs.StringVar(&f.retryTiers, "retry-tiers", "100ms,200ms,400ms,800ms,1s,1s,1s,1s,1s", "retry tiers of the stack (short, so retries finish within the run)")
+	fs.StringVar(&f.retryTiers, "retry-tiers", "100ms,200ms,300ms,400ms,500ms,600ms,800ms,1s,2s,3s", "retry tiers of the stack (short, so retries finish within the run)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up waiting for deliveries after this long")
 	fs.BoolVar(&f.json, "json", false, "print exactly one JSON line")
 	fs.StringVar(&f.bin, "bin", "bin/hookstream", "the hookstream binary")

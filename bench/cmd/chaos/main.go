@@ -133,7 +133,7 @@ func run(ctx context.Context, f *flags) (*result, error) {
 	if err != nil {
 		return res, err
 	}
-	tierFlag := "100ms,200ms,300ms,500ms,500ms,1s,1s,1s,1s,1s"
+	tierFlag := "100ms,200ms,300ms,400ms,500ms,600ms,800ms,1s,2s,3s"
 	var tiers []time.Duration
 	for _, t := range strings.Split(tierFlag, ",") {
 		d, _ := time.ParseDuration(t)
