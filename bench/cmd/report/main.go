@@ -80,6 +80,7 @@ func main() {
 	fmt.Fprintf(&b, "\n## Results\n\n| scenario | target | met | deliveries/s | p50 / p95 / p99 ms | CPU s per 1k | peak RSS MB | expected | delivered | duplicates | lost |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	var raws []string
 	failed := 0
+	results := map[string]map[string]any{}
 	for i, r := range runs(*real) {
 		fmt.Fprintf(os.Stderr, "perf-report: %s\n", r.title)
 		res, raw, err := measure(ctx, r)
@@ -94,9 +95,11 @@ func main() {
 		}
 		raws = append(raws, fmt.Sprintf("%d. `scripts/%s %s --json`\n\n   ```json\n   %s\n   ```", i+1, r.tool, strings.Join(r.args, " "), strings.TrimSpace(raw)))
 		row(&b, i+1, r, res, met)
+		results[r.title] = res
 	}
 	fmt.Fprintf(&b, "\nNotes on reading the table: deliveries/s counts first receipts of distinct (event, webhook) pairs from the first\nproduce to the last receipt; latency is produce call to receipt at the endpoint; CPU and RSS are of the hookstream\nprocesses only (one `hookstream dev` process when embedded, which also holds the broker and all its data in\nmemory; router, deliverer and API with real Kafka), not of the bench tool's producer and receiver, which share the\nsame two cores. In the dead-endpoint row deliveries/s is the healthy webhooks' with the dead one present; the\nbaseline without it is in the raw line.\n")
 	profileSection(ctx, &b)
+	capacity(&b, results)
 	fmt.Fprintf(&b, "\n## Raw results\n\n%s\n", strings.Join(raws, "\n"))
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "perf-report:", err)
@@ -199,5 +202,48 @@ func profileSection(ctx context.Context, b *bytes.Buffer) {
 			break
 		}
 		fmt.Fprintf(b, "| `%s` | %s |\n", s.name, s.pct)
+	}
+}
+
+// Assumptions of the capacity plan, stated in the document.
+const (
+	fanOut         = 3.0   // average webhooks per event
+	eventBytes     = 1024  // event size, as benchmarked
+	taskOverhead   = 300   // bytes a task adds to its event
+	replication    = 3     // Kafka replication factor
+	brokerWriteMBs = 100.0 // per-broker write budget, MB/s, before replication headroom
+	headroom       = 1.5   // CPU headroom for retries and rebalances
+)
+
+// capacity writes the capacity plan, computed from the measured CPU cost per
+// delivery (real Kafka if it ran, else embedded).
+func capacity(b *bytes.Buffer, results map[string]map[string]any) {
+	source := "Steady burst, real Kafka (router, deliverer, API as processes)"
+	res := results[source]
+	if res == nil || num(res, "cpuSecondsPer1k") == 0 {
+		source = "Steady burst, embedded broker (10 webhooks × 10,000 events of 1 KiB)"
+		res = results[source]
+	}
+	if res == nil || num(res, "cpuSecondsPer1k") == 0 {
+		fmt.Fprintf(b, "\n## Capacity plan\n\nNot computed: no steady run succeeded.\n")
+		return
+	}
+	cpu := num(res, "cpuSecondsPer1k")
+	fmt.Fprintf(b, "\n## Capacity plan\n\nComputed from row \"%s\": %.3f CPU seconds of hookstream processes per 1,000 deliveries "+
+		"(router, deliverer and API together). Assumptions (constants in `bench/cmd/report`): fan-out %.0f webhooks per event, "+
+		"%d-byte events, %d bytes of task overhead, replication %d, a broker write budget of %.0f MB/s, CPU headroom ×%.1f. "+
+		"Method in `operations.md`.\n\n| events/s | deliveries/s | hookstream cores | routers + deliverers (min 2 each) | partitions | Kafka writes MB/s (replicated) | brokers |\n|---|---|---|---|---|---|---|\n",
+		source, cpu, fanOut, eventBytes, taskOverhead, replication, brokerWriteMBs, headroom)
+	for _, events := range []float64{100, 1_000, 10_000, 100_000, 1_000_000} {
+		deliveries := events * fanOut
+		cores := deliveries * cpu / 1000 * headroom
+		procs := max(4, int(cores+0.999)) // one core per process, at least two of each kind
+		partitions := 12
+		for partitions < procs {
+			partitions *= 2
+		}
+		writes := (events*eventBytes + deliveries*(eventBytes+taskOverhead)*2) * replication / 1e6
+		brokers := max(3, int(writes/brokerWriteMBs+0.999))
+		fmt.Fprintf(b, "| %.0f | %.0f | %.1f | %d | %d | %.0f | %d |\n", events, deliveries, cores, procs, partitions, writes, brokers)
 	}
 }
