@@ -28,12 +28,11 @@ type Process struct {
 	done chan struct{}
 	err  error
 
-	mu       sync.Mutex
-	lastCPU  time.Duration
-	peakRSS  int64
-	argv     []string
-	logFile  io.Writer
-	restarts int
+	mu      sync.Mutex
+	lastCPU time.Duration
+	peakRSS int64
+	argv    []string
+	logFile io.Writer
 }
 
 // Start runs argv with its output appended to log.
@@ -112,9 +111,6 @@ func (p *Process) Kill() {
 func (p *Process) Restart() error {
 	p.Sample()
 	p.Kill()
-	p.mu.Lock()
-	p.restarts++
-	p.mu.Unlock()
 	return p.start()
 }
 

@@ -42,7 +42,6 @@ type Receiver struct {
 	mu        sync.Mutex
 	seen      map[pair]int
 	latencies []time.Duration
-	first     time.Time
 	last      time.Time
 
 	requests   atomic.Int64
@@ -113,9 +112,6 @@ func (r *Receiver) record(p pair, at time.Time, latency time.Duration) {
 		return
 	}
 	r.latencies = append(r.latencies, latency)
-	if r.first.IsZero() || at.Before(r.first) {
-		r.first = at
-	}
 	if at.After(r.last) {
 		r.last = at
 	}
@@ -127,7 +123,7 @@ func (r *Receiver) Reset() {
 	defer r.mu.Unlock()
 	r.seen = map[pair]int{}
 	r.latencies = nil
-	r.first, r.last = time.Time{}, time.Time{}
+	r.last = time.Time{}
 	r.requests.Store(0)
 	r.failed.Store(0)
 	r.unexpected.Store(0)
@@ -146,15 +142,15 @@ type Counts struct {
 	Requests, Failed int64
 	// Unexpected are bodies that named no event of this run.
 	Unexpected int64
-	// First and Last are the times of the first and last first-receipt.
-	First, Last time.Time
+	// Last is the time of the last first-receipt.
+	Last time.Time
 }
 
 // Counts reads the counters.
 func (r *Receiver) Counts() Counts {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	c := Counts{Delivered: len(r.seen), First: r.first, Last: r.last,
+	c := Counts{Delivered: len(r.seen), Last: r.last,
 		Requests: r.requests.Load(), Failed: r.failed.Load(), Unexpected: r.unexpected.Load()}
 	for _, n := range r.seen {
 		c.Duplicates += n - 1
