@@ -33,15 +33,17 @@ type Harness struct {
 	measured time.Time
 }
 
-// New starts the receiver and the producer against s.
-func New(ctx context.Context, s *stack.Stack, errorRate float64, eventSize int) (*Harness, error) {
+// New starts the receiver and the producer against s. Flaky endpoints answer
+// 500 to errorRate of the requests, but at most maxFailures times to one
+// message (0: no cap).
+func New(ctx context.Context, s *stack.Stack, errorRate float64, maxFailures, eventSize int) (*Harness, error) {
 	h := &Harness{Stack: s, API: load.NewAPI(s.APIURL, stack.AdminToken)}
 	ev, err := load.NewEvents(ctx, s.Brokers, s.RegistryURL, s.Prefix, eventSize)
 	if err != nil {
 		return nil, fmt.Errorf("producer: %w", err)
 	}
 	h.Events = ev
-	h.Receiver = receiver.New(receiver.Config{ErrorRate: errorRate, ProducedAt: ev.ProducedAt})
+	h.Receiver = receiver.New(receiver.Config{ErrorRate: errorRate, MaxFailures: maxFailures, ProducedAt: ev.ProducedAt})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		ev.Close()
@@ -86,7 +88,7 @@ func (h *Harness) WarmUp(ctx context.Context, timeout time.Duration) error {
 	if err := h.Events.Produce(ctx, 1, 0); err != nil {
 		return err
 	}
-	if err := h.WaitDelivered(ctx, before+len(h.Webhooks), timeout); err != nil {
+	if err := h.WaitDelivered(ctx, before+len(h.Webhooks), timeout, timeout); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
 	h.Receiver.Reset()
@@ -94,16 +96,27 @@ func (h *Harness) WarmUp(ctx context.Context, timeout time.Duration) error {
 	return nil
 }
 
-// WaitDelivered waits until want distinct pairs arrived or timeout passes.
-func (h *Harness) WaitDelivered(ctx context.Context, want int, timeout time.Duration) error {
+// WaitDelivered waits until want distinct pairs arrived, timeout passes, or
+// none arrived for quiet.
+func (h *Harness) WaitDelivered(ctx context.Context, want int, timeout, quiet time.Duration) error {
 	deadline := time.Now().Add(timeout)
+	last, progressed := 0, time.Now()
 	for {
 		got := h.Receiver.Counts().Delivered
 		if got >= want {
 			return nil
 		}
+		if got > last {
+			last, progressed = got, time.Now()
+		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%d of %d deliveries arrived within %s", got, want, timeout)
+		}
+		// Retries and a moved partition take seconds, not minutes: a long
+		// silence means the rest are not coming, and waiting out the whole
+		// timeout only delays the diagnosis.
+		if time.Since(progressed) > quiet {
+			return fmt.Errorf("%d of %d deliveries arrived; none for %s", got, want, quiet)
 		}
 		select {
 		case <-ctx.Done():

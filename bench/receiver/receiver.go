@@ -28,6 +28,11 @@ const (
 type Config struct {
 	// ErrorRate is the share of requests to Flaky paths answered 500.
 	ErrorRate float64
+	// MaxFailures caps the 500s one message (its webhook-id header) gets;
+	// 0 is no cap. Below the stack's retry tiers it keeps a storm about
+	// retries under load: a dead letter then means a fault, not the
+	// arithmetic of ErrorRate^tries.
+	MaxFailures int
 	// ProducedAt tells when an event was produced; false for an event the
 	// run did not produce (it is counted as unexpected).
 	ProducedAt func(eventID string) (time.Time, bool)
@@ -41,6 +46,7 @@ type Receiver struct {
 
 	mu        sync.Mutex
 	seen      map[pair]int
+	failures  map[string]int
 	latencies []time.Duration
 	last      time.Time
 
@@ -54,7 +60,7 @@ type Receiver struct {
 
 // New returns an empty receiver.
 func New(cfg Config) *Receiver {
-	return &Receiver{cfg: cfg, seen: map[pair]int{}, hung: make(chan struct{})}
+	return &Receiver{cfg: cfg, seen: map[pair]int{}, failures: map[string]int{}, hung: make(chan struct{})}
 }
 
 // body is the part of a generic payload the receiver reads.
@@ -76,7 +82,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 		return
 	case Flaky:
-		if rand.Float64() < r.cfg.ErrorRate {
+		if r.fail(req.Header.Get("webhook-id")) {
 			_, _ = io.Copy(io.Discard, req.Body)
 			r.failed.Add(1)
 			w.WriteHeader(http.StatusInternalServerError)
@@ -104,6 +110,23 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// fail decides whether a Flaky request gets a 500.
+func (r *Receiver) fail(message string) bool {
+	if rand.Float64() >= r.cfg.ErrorRate {
+		return false
+	}
+	if r.cfg.MaxFailures == 0 {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failures[message] >= r.cfg.MaxFailures {
+		return false
+	}
+	r.failures[message]++
+	return true
+}
+
 func (r *Receiver) record(p pair, at time.Time, latency time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -122,6 +145,7 @@ func (r *Receiver) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.seen = map[pair]int{}
+	r.failures = map[string]int{}
 	r.latencies = nil
 	r.last = time.Time{}
 	r.requests.Store(0)

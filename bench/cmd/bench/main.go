@@ -37,7 +37,9 @@ type flags struct {
 	errorRate  float64
 	partitions int
 	retryTiers string
+	tiers      []time.Duration
 	timeout    time.Duration
+	quiet      time.Duration
 	json       bool
 	bin, dir   string
 	root       string
@@ -55,10 +57,11 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.IntVar(&f.events, "events", 0, "events to produce (default by scenario: 10000 steady, dead and storm; 1000 fanout; 20 endpoints)")
 	fs.IntVar(&f.size, "event-size", 1024, "approximate JSON size of an event in bytes")
 	fs.Float64Var(&f.rate, "rate", 0, "events per second (0: as fast as the producer takes them)")
-	fs.Float64Var(&f.errorRate, "error-rate", -1, "share of answers that are 500 (default: 0.3 in storm, else 0)")
+	fs.Float64Var(&f.errorRate, "error-rate", -1, "share of answers that are 500 (default: 0.3 in storm, else 0); one message gets at most half as many 500s as there are retry tiers, so it is never dead-lettered for flakiness alone")
 	fs.IntVar(&f.partitions, "partitions", 12, "partitions of the event, deliveries and retry topics")
 	fs.StringVar(&f.retryTiers, "retry-tiers", "100ms,200ms,300ms,400ms,500ms,600ms,800ms,1s,2s,3s", "retry tiers of the stack (short, so retries finish within the run)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up waiting for deliveries after this long")
+	fs.DurationVar(&f.quiet, "quiet", time.Minute, "give up sooner when no new delivery arrived for this long")
 	fs.BoolVar(&f.json, "json", false, "print exactly one JSON line")
 	fs.StringVar(&f.bin, "bin", "bin/hookstream", "the hookstream binary")
 	fs.StringVar(&f.dir, "dir", ".cache/bench", "where runs keep logs and data")
@@ -87,6 +90,13 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 		if f.scenario == "storm" {
 			f.errorRate = 0.3
 		}
+	}
+	for _, t := range strings.Split(f.retryTiers, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(t))
+		if err != nil {
+			return nil, fmt.Errorf("--retry-tiers: %w", err)
+		}
+		f.tiers = append(f.tiers, d)
 	}
 	if f.webhooks < 1 || f.events < 1 || f.size < 1 || f.partitions < 1 || f.errorRate >= 1 {
 		return nil, errors.New("--webhooks, --events, --event-size and --partitions must be positive and --error-rate below 1")
@@ -172,7 +182,7 @@ func run(ctx context.Context, f *flags) (*result, error) {
 		return res, err
 	}
 	defer s.Stop()
-	h, err := harness.New(ctx, s, f.errorRate, f.size)
+	h, err := harness.New(ctx, s, f.errorRate, len(f.tiers)/2, f.size)
 	if err != nil {
 		return res, err
 	}
@@ -233,7 +243,7 @@ func measure(ctx context.Context, f *flags, h *harness.Harness, res *result) err
 	}
 	produced := time.Since(start)
 	res.EventsPerSecond = float64(f.events) / produced.Seconds()
-	waitErr := h.WaitDelivered(ctx, expected, f.timeout)
+	waitErr := h.WaitDelivered(ctx, expected, f.timeout, f.quiet)
 
 	c := h.Receiver.Counts()
 	res.Deliveries, res.Duplicates, res.Answered500 = c.Delivered, c.Duplicates, c.Failed
@@ -257,6 +267,11 @@ func measure(ctx context.Context, f *flags, h *harness.Harness, res *result) err
 	}
 	if c.Delivered > 0 {
 		res.CPUSecondsPer1k = cpu.Seconds() / float64(c.Delivered) * 1000
+	}
+	if res.Lost > 0 {
+		if err := h.Diagnose(ctx, os.Stderr, h.Missing(10), f.tiers); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: diagnose:", err)
+		}
 	}
 	h.Receiver.Reset()
 	return waitErr
