@@ -48,8 +48,9 @@ func (p *Process) start() error {
 	cmd := exec.Command(p.argv[0], p.argv[1:]...)
 	cmd.Stdout, cmd.Stderr = p.logFile, p.logFile
 	// Its own process group, so a terminal's Ctrl-C reaches the bench tool
-	// alone and the tool decides how its children stop.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// alone and the tool decides how its children stop; and killed with
+	// the tool if the tool itself dies, so no run leaves orphans behind.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", p.Name, err)
 	}

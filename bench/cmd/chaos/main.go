@@ -173,6 +173,9 @@ func run(ctx context.Context, f *flags) (*result, error) {
 	go func() { chaosDone <- havoc(chaosCtx, f, s, rng, produceFor, res) }()
 
 	if err := h.Events.Produce(ctx, f.events, f.rate); err != nil {
+		// A restart in flight would start a process after Stop ran.
+		stopChaos()
+		<-chaosDone
 		return res, fmt.Errorf("produce: %w", err)
 	}
 	if err := <-chaosDone; err != nil {

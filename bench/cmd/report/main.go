@@ -96,6 +96,11 @@ func main() {
 		raws = append(raws, fmt.Sprintf("%d. `scripts/%s %s --json`\n\n   ```json\n   %s\n   ```", i+1, r.tool, strings.Join(r.args, " "), strings.TrimSpace(raw)))
 		row(&b, i+1, r, res, met)
 		results[r.title] = res
+		// A run stopped halfway still leaves the rows it measured.
+		partial := append(bytes.Clone(b.Bytes()), "\n(perf-report is still running: the rows below this one are missing)\n"...)
+		if err := os.WriteFile(*out, partial, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "perf-report:", err)
+		}
 	}
 	fmt.Fprintf(&b, "\nNotes on reading the table: deliveries/s counts first receipts of distinct (event, webhook) pairs from the first\nproduce to the last receipt; latency is produce call to receipt at the endpoint; CPU and RSS are of the hookstream\nprocesses only (one `hookstream dev` process when embedded, which also holds the broker and all its data in\nmemory; router, deliverer and API with real Kafka), not of the bench tool's producer and receiver, which share the\nsame two cores. In the dead-endpoint row deliveries/s is the healthy webhooks' with the dead one present; the\nbaseline without it is in the raw line.\n")
 	// § stands for a backquote, which a raw string cannot hold.
