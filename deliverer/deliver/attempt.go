@@ -89,11 +89,6 @@ func (d *Deliverer) send(wh subscription.Webhook, jobs []*job) attempt {
 		// the operator, and the tiers give them the time.
 		return attempt{skipped: true, result: outcome.Result{Kind: outcome.Retry, Reason: err.Error()}}
 	}
-	select {
-	case d.slots <- struct{}{}:
-	case <-d.hardCtx.Done():
-		return attempt{skipped: true}
-	}
 	d.metrics.inFlight.Inc()
 	res := d.sender.Send(d.hardCtx, send.Request{
 		URL: wh.URL, Method: wh.Method, Headers: wh.Headers, Body: body,
@@ -101,7 +96,6 @@ func (d *Deliverer) send(wh subscription.Webhook, jobs []*job) attempt {
 		Scheme:  scheme, Secrets: secrets, MessageID: messageID(jobs),
 	})
 	d.metrics.inFlight.Dec()
-	<-d.slots
 	d.metrics.duration.Observe(res.Latency.Seconds())
 	d.metrics.attempts.WithLabelValues(d.tierName(jobs[0].part.tier)).Add(float64(len(jobs)))
 	return attempt{res: res, result: outcome.Classify(res.StatusCode, res.Err, res.RetryAfter, time.Now())}

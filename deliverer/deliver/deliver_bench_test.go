@@ -61,7 +61,7 @@ func benchDeliverer(b *testing.B, webhooks int) *Deliverer {
 	d := &Deliverer{
 		cfg: cfg, names: names, delays: cfg.RetryTiers, tierOf: map[string]int{names.Deliveries: outcome.NoTier},
 		table: subscription.NewTable(), sealer: sealer, serde: serde, parts: map[topicPartition]*partition{},
-		endpoints: map[string]*endpoint{}, slots: make(chan struct{}, cfg.MaxInFlight),
+		endpoints: map[string]*endpoint{}, pool: newPool(cfg.MaxInFlight),
 		budget: newBudget(cfg.MaxPending), statuses: newStatusBook(), missing: newMissingBook(),
 	}
 	for i := range webhooks {

@@ -57,7 +57,7 @@ type Deliverer struct {
 
 	epMu      sync.Mutex
 	endpoints map[string]*endpoint
-	slots     chan struct{} // the process-wide in-flight bound
+	pool      *pool // the process-wide in-flight bound
 	workers   sync.WaitGroup
 
 	budget   *budget
@@ -98,7 +98,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Deliverer, e
 		cfg: cfg, names: names, delays: cfg.RetryTiers, tierOf: map[string]int{names.Deliveries: outcome.NoTier},
 		log: log.With("component", "deliverer"), metrics: newMetrics(reg), table: subscription.NewTable(),
 		sealer: sealer, sender: sender, parts: map[topicPartition]*partition{}, endpoints: map[string]*endpoint{},
-		slots: make(chan struct{}, cfg.MaxInFlight), budget: newBudget(cfg.MaxPending),
+		pool: newPool(cfg.MaxInFlight), budget: newBudget(cfg.MaxPending),
 		statuses: newStatusBook(), missing: newMissingBook(), ready: make(chan struct{}),
 	}
 	for i, t := range names.Tiers {
@@ -223,6 +223,13 @@ func (d *Deliverer) takeRecords(ctx context.Context, topicName string, num int32
 		d.budget.add()
 		j := &job{part: p, rec: rec}
 		j.bad = d.decode(ctx, rec, &j.task)
+		if j.bad == nil {
+			// The record's key and value are slices of its fetched batch,
+			// and the record itself sits in a slab of the batch's records:
+			// keeping it would keep the whole batch in memory for as long
+			// as this one task waits. Only the rejected path needs them.
+			j.rec = &kgo.Record{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Timestamp: rec.Timestamp}
+		}
 		d.admit(j, now)
 	}
 }

@@ -23,6 +23,8 @@ type endpoint struct {
 	mu      sync.Mutex
 	queue   []*job
 	workers int
+	// inLine is guarded by the pool's mu.
+	inLine  bool
 	limit   float64 // the rate the limiter was built for
 	limiter *rate.Limiter
 
@@ -64,8 +66,8 @@ func (d *Deliverer) endpoint(id string) *endpoint {
 	return e
 }
 
-// enqueue queues j and starts a worker if the endpoint has fewer than
-// MaxInFlightPerEndpoint. A full queue (see queueLimit) defers j to the
+// enqueue queues j and asks the pool for a worker if the endpoint has fewer
+// than MaxInFlightPerEndpoint. A full queue (see queueLimit) defers j to the
 // first retry tier.
 func (e *endpoint) enqueue(j *job) {
 	e.mu.Lock()
@@ -75,26 +77,50 @@ func (e *endpoint) enqueue(j *job) {
 		return
 	}
 	e.queue = append(e.queue, j)
-	start := e.workers < e.d.cfg.MaxInFlightPerEndpoint
-	if start {
-		e.workers++
-		e.d.workers.Add(1)
-	}
+	more := e.workers < e.d.cfg.MaxInFlightPerEndpoint
 	e.mu.Unlock()
-	if start {
-		go e.work()
+	if more {
+		e.d.pool.start(e)
 	}
 }
 
-// work delivers batches until the queue is empty.
+// spawn starts a worker with a place the caller holds, unless the endpoint
+// no longer wants one; false hands the place back to the caller.
+func (e *endpoint) spawn() bool {
+	e.mu.Lock()
+	if len(e.queue) == 0 || e.workers >= e.d.cfg.MaxInFlightPerEndpoint {
+		e.mu.Unlock()
+		return false
+	}
+	e.workers++
+	e.d.workers.Add(1)
+	e.mu.Unlock()
+	go e.work()
+	return true
+}
+
+// work delivers batches until the queue is empty, or until another endpoint
+// waits for its place.
 func (e *endpoint) work() {
 	defer e.d.workers.Done()
 	for {
 		batch := e.next()
 		if batch == nil {
+			e.d.pool.release()
 			return
 		}
 		e.d.deliver(e, batch)
+		if e.d.pool.crowded() {
+			e.mu.Lock()
+			e.workers--
+			orphaned := len(e.queue) > 0 && e.workers == 0
+			e.mu.Unlock()
+			if orphaned {
+				e.d.pool.requeue(e)
+			}
+			e.d.pool.release()
+			return
+		}
 	}
 }
 
