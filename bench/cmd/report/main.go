@@ -269,4 +269,12 @@ router decodes every event and encodes every task), the HTTP client and server w
 API's history index decoding every attempt (in §dev§ it shares the process), snappy compression of
 produced batches, and garbage collection of the per-record allocations. Matching is negligible for
 selective filters; broad ("*") matching was quadratic in the number of matches and now uses a set past 32.
+
+Memory at 1,000 endpoints: the deliverer's Go runtime metrics and goroutine profile (§/debug/pprof/goroutine§)
+during the 1,000-endpoint run showed 8,600 goroutines, 4,300 of them endpoint workers waiting for a request
+slot (every endpoint with work started up to §--max-in-flight-per-endpoint§ workers), and 56 MB of stacks
+beside an 80 MB live heap. Workers now come from one pool of §--max-in-flight§ places that endpoints take
+turns at after every batch, so goroutines are bounded by the process's in-flight bound, not by the number
+of endpoints. The heap that remains is mostly fetched batches (decompressed) and decoded tasks, bounded by
+§--max-pending§, and the client side of up to §--max-in-flight§ HTTP connections.
 `
