@@ -57,7 +57,8 @@ type Deliverer struct {
 
 	epMu      sync.Mutex
 	endpoints map[string]*endpoint
-	pool      *pool // the process-wide in-flight bound
+	known     atomic.Int64 // len(endpoints), read without epMu
+	pool      *pool        // the process-wide in-flight bound
 	workers   sync.WaitGroup
 
 	budget   *budget

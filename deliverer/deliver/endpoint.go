@@ -42,17 +42,22 @@ const (
 	queueSeconds = 2
 )
 
-// queueLimit is how many jobs may wait for the endpoint: EndpointQueue, or
-// two seconds of the endpoint's measured pace if that is more. A fast
-// endpoint taking a burst keeps its jobs in memory; one slower than its
-// inflow has its excess deferred to the first retry tier, where it waits in
-// Kafka instead of in the process. Called with e.mu held.
+// queueLimit is how many jobs may wait for the endpoint: EndpointQueue, two
+// seconds of the endpoint's measured pace, or its even share of MaxPending,
+// whichever is most. MaxPending already bounds the process's memory; the
+// limit only keeps one slow endpoint from taking all of it, so a fast
+// endpoint taking a burst keeps its jobs in memory (a burst cut at 512 sent
+// a third of a benchmark's tasks through the first tier, and their tail
+// waited seconds there), while one slower than its inflow has its excess
+// deferred to the first retry tier, where it waits in Kafka instead of in
+// the process. Called with e.mu held.
 func (e *endpoint) queueLimit(now time.Time) int {
 	if elapsed := now.Sub(e.paceStart); elapsed >= paceWindow {
 		e.pace = float64(e.paceTaken) / elapsed.Seconds()
 		e.paceStart, e.paceTaken = now, 0
 	}
-	return max(e.d.cfg.EndpointQueue, int(e.pace*queueSeconds))
+	share := e.d.cfg.MaxPending / max(int(e.d.known.Load()), 1)
+	return max(e.d.cfg.EndpointQueue, int(e.pace*queueSeconds), share)
 }
 
 func (d *Deliverer) endpoint(id string) *endpoint {
@@ -62,6 +67,7 @@ func (d *Deliverer) endpoint(id string) *endpoint {
 	if !ok {
 		e = &endpoint{id: id, d: d, breaker: circuit.New(d.cfg.CircuitThreshold, d.cfg.CircuitCooldown)}
 		d.endpoints[id] = e
+		d.known.Add(1)
 	}
 	return e
 }
