@@ -194,3 +194,22 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestQueueLimit(t *testing.T) {
+	d := &Deliverer{cfg: Config{EndpointQueue: 512, MaxPending: 8192}}
+	start := time.Now()
+	e := &endpoint{d: d, paceStart: start}
+	d.known.Store(10)
+	if got := e.queueLimit(start); got != 819 {
+		t.Errorf("ten endpoints: limit %d, want their share of max-pending, 819", got)
+	}
+	d.known.Store(1000)
+	if got := e.queueLimit(start); got != 512 {
+		t.Errorf("a thousand endpoints: limit %d, want endpoint-queue, 512", got)
+	}
+	// 5,000 jobs taken in one second: two seconds of that pace.
+	e.paceTaken = 5000
+	if got := e.queueLimit(start.Add(time.Second)); got != 10000 {
+		t.Errorf("at 5,000 jobs/s: limit %d, want 10,000", got)
+	}
+}
