@@ -199,17 +199,28 @@ func TestQueueLimit(t *testing.T) {
 	d := &Deliverer{cfg: Config{EndpointQueue: 512, MaxPending: 8192}}
 	start := time.Now()
 	e := &endpoint{d: d, paceStart: start}
-	d.known.Store(10)
+	d.active.Store(10)
 	if got := e.queueLimit(start); got != 819 {
-		t.Errorf("ten endpoints: limit %d, want their share of max-pending, 819", got)
+		t.Errorf("ten endpoints with work: limit %d, want their share of max-pending, 819", got)
 	}
-	d.known.Store(1000)
+	d.active.Store(1000)
 	if got := e.queueLimit(start); got != 512 {
-		t.Errorf("a thousand endpoints: limit %d, want endpoint-queue, 512", got)
+		t.Errorf("a thousand endpoints with work: limit %d, want endpoint-queue, 512", got)
 	}
-	// 5,000 jobs taken in one second: two seconds of that pace.
+	// Jobs queued and taken keep the count.
+	d.active.Store(0)
+	e.queued([]*job{{}})
+	e.queued(append(e.queue, &job{}))
+	if n := d.active.Load(); n != 1 {
+		t.Errorf("one endpoint with two jobs counts %d endpoints with work", n)
+	}
+	e.queued(nil)
+	if n := d.active.Load(); n != 0 {
+		t.Errorf("an emptied queue leaves %d endpoints with work", n)
+	}
+	// 5,000 jobs taken in one second: five seconds of that pace.
 	e.paceTaken = 5000
-	if got := e.queueLimit(start.Add(time.Second)); got != 10000 {
-		t.Errorf("at 5,000 jobs/s: limit %d, want 10,000", got)
+	if got := e.queueLimit(start.Add(time.Second)); got != 25000 {
+		t.Errorf("at 5,000 jobs/s: limit %d, want 25,000", got)
 	}
 }

@@ -57,7 +57,7 @@ type Deliverer struct {
 
 	epMu      sync.Mutex
 	endpoints map[string]*endpoint
-	known     atomic.Int64 // len(endpoints), read without epMu
+	active    atomic.Int64 // endpoints with queued jobs
 	pool      *pool        // the process-wide in-flight bound
 	workers   sync.WaitGroup
 

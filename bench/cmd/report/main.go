@@ -51,8 +51,11 @@ func runs(real bool) []run {
 			[]string{"--scenario", "dead"}, func(r map[string]any) bool { return num(r, "healthyShare") >= 0.9 && num(r, "lost") == 0 }},
 		{"Retry storm: 30% of answers are 500", "no loss", "bench",
 			[]string{"--scenario", "storm"}, func(r map[string]any) bool { return num(r, "lost") == 0 }},
-		{"Chaos, embedded broker: SIGKILLed routers and deliverers, flaky endpoints", "lost = 0", "chaos",
-			nil, func(r map[string]any) bool { return num(r, "lost") == 0 }},
+		// The in-process kfake broker has taken minutes to settle its
+		// group rebalances under this churn (routers waiting in JoinGroup):
+		// the run waits that out rather than count late pairs as lost.
+		{"Chaos, embedded broker (in-process kfake): SIGKILLed routers and deliverers, flaky endpoints", "lost = 0", "chaos",
+			[]string{"--quiet", "4m", "--timeout", "8m"}, func(r map[string]any) bool { return num(r, "lost") == 0 }},
 	}
 	if real {
 		rs = append(rs,
@@ -263,7 +266,9 @@ CPU profiles (§scripts/bench --cpuprofile DIR§) of §hookstream dev§ under th
 report's runs: HTTP connections re-dialled on every request (the idle pool was sized per webhook, and every
 benchmark webhook shares one host), and tasks deferred to the first retry tier because a healthy endpoint's
 in-memory queue filled during a burst. Both are fixed (idle connections per host up to §--max-in-flight§;
-an endpoint's queue grows to two seconds of its measured pace). What remains, largest first: Avro decoding
+an endpoint's queue grows to five seconds of its measured pace, or its share of §--max-pending§ among
+endpoints with work: a webhook's tasks share a partition, so one fetch brings seconds of one endpoint's work,
+and a tighter limit sent a quarter of a burst round the first tier). What remains, largest first: Avro decoding
 and encoding through goavro's generic maps (the deliverer decodes every task and encodes every attempt, the
 router decodes every event and encodes every task), the HTTP client and server write paths, the control
 API's history index decoding every attempt (in §dev§ it shares the process), snappy compression of
