@@ -121,7 +121,7 @@ func BenchmarkDispatch(b *testing.B) {
 				}
 				d.budget.add()
 				rec.Offset = off
-				j := &job{part: p, rec: rec, task: tasks[i]}
+				j := &job{part: p, offset: rec.Offset, task: tasks[i]}
 				d.admit(j, now)
 				batch := eps[i].next()
 				if len(batch) != 1 || batch[0] != j {
@@ -225,7 +225,7 @@ func BenchmarkSecrets(b *testing.B) {
 func BenchmarkAttemptRecord(b *testing.B) {
 	d := benchDeliverer(b, 1)
 	p := newPartition(d.names.Deliveries, 0, outcome.NoTier)
-	j := &job{part: p, rec: &kgo.Record{}, task: benchTask(benchWebhookID(0))}
+	j := &job{part: p, task: benchTask(benchWebhookID(0))}
 	a := attempt{
 		result: outcome.Result{Kind: outcome.Success},
 		res: send.Result{StatusCode: 204, Latency: 3 * time.Millisecond, RequestHeader: http.Header{

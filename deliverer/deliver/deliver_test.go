@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/hookstream/hookstream/deliverer/health"
 	"github.com/hookstream/hookstream/deliverer/outcome"
 	"github.com/hookstream/hookstream/platform/subscription"
@@ -15,7 +13,7 @@ import (
 )
 
 func jobAt(p *partition, offset int64) *job {
-	return &job{part: p, rec: &kgo.Record{Offset: offset}}
+	return &job{part: p, offset: offset}
 }
 
 // The commit mark of a partition is its lowest unfinished record: a slow

@@ -222,14 +222,9 @@ func (d *Deliverer) takeRecords(ctx context.Context, topicName string, num int32
 			continue
 		}
 		d.budget.add()
-		j := &job{part: p, rec: rec}
-		j.bad = d.decode(ctx, rec, &j.task)
-		if j.bad == nil {
-			// The record's key and value are slices of its fetched batch,
-			// and the record itself sits in a slab of the batch's records:
-			// keeping it would keep the whole batch in memory for as long
-			// as this one task waits. Only the rejected path needs them.
-			j.rec = &kgo.Record{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Timestamp: rec.Timestamp}
+		j := &job{part: p, offset: rec.Offset, produced: rec.Timestamp}
+		if j.bad = d.decode(ctx, rec, &j.task); j.bad != nil {
+			j.raw = rec
 		}
 		d.admit(j, now)
 	}

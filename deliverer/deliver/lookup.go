@@ -36,7 +36,7 @@ func (d *Deliverer) lookup(j *job) (subscription.Webhook, bool) {
 	d.missing.mu.Lock()
 	since, known := d.missing.since[id]
 	d.missing.mu.Unlock()
-	if known && j.rec.Timestamp.Add(lookupSkew).Before(since) {
+	if known && j.produced.Add(lookupSkew).Before(since) {
 		// Routed well before the webhook was found missing: the table had
 		// every record written before then, so the webhook is gone.
 		return subscription.Webhook{}, false

@@ -48,10 +48,16 @@ func newPartition(topic string, num int32, tier int) *partition {
 
 // job is one record of a partition on its way through the deliverer.
 type job struct {
-	part   *partition
-	rec    *kgo.Record
-	task   schemas.DeliveryTask
-	bad    error // the record did not decode
+	part     *partition
+	offset   int64
+	produced time.Time // the record's timestamp
+	task     schemas.DeliveryTask
+	// bad says the record did not decode; raw is kept for the rejected
+	// topic then. A decoded job keeps no part of its record: the record's
+	// key and value are slices of its fetched batch, which would stay in
+	// memory for as long as the task waits.
+	bad    error
+	raw    *kgo.Record
 	finish sync.Once
 }
 
@@ -79,7 +85,7 @@ func (j *job) due(now time.Time) bool {
 func (j *job) done() {
 	j.finish.Do(func() {
 		p := j.part
-		mark := p.track.Done(j.rec.Offset)
+		mark := p.track.Done(j.offset)
 		p.mu.Lock()
 		// A revoked partition's mark still moves while its last
 		// requests finish: the revoke commits it once they did.

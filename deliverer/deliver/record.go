@@ -106,8 +106,8 @@ func (d *Deliverer) deferJob(j *job) {
 // reject keeps a record that did not decode, with its reason.
 func (d *Deliverer) reject(j *job) {
 	rr := schemas.RejectedRecord{
-		Topic: j.rec.Topic, Partition: j.rec.Partition, Offset: j.rec.Offset, Reason: j.bad.Error(),
-		Component: "deliverer", Key: j.rec.Key, Value: j.rec.Value, RejectedAt: time.Now().UTC(),
+		Topic: j.raw.Topic, Partition: j.raw.Partition, Offset: j.raw.Offset, Reason: j.bad.Error(),
+		Component: "deliverer", Key: j.raw.Key, Value: j.raw.Value, RejectedAt: time.Now().UTC(),
 	}
 	if rr.Value == nil {
 		rr.Value = []byte{}
@@ -115,7 +115,7 @@ func (d *Deliverer) reject(j *job) {
 	d.log.Warn("rejected record", "topic", rr.Topic, "partition", rr.Partition, "offset", rr.Offset, "reason", rr.Reason)
 	d.metrics.deliveries.WithLabelValues(outcomeRejected).Inc()
 	var out outbox
-	out.add(d.serde, d.names.Rejected, string(j.rec.Key), &rr)
+	out.add(d.serde, d.names.Rejected, string(j.raw.Key), &rr)
 	d.produce(out, []*job{j})
 }
 

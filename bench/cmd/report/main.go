@@ -268,7 +268,7 @@ benchmark webhook shares one host), and tasks deferred to the first retry tier b
 in-memory queue filled during a burst. Both are fixed (idle connections per host up to §--max-in-flight§;
 an endpoint's queue grows to five seconds of its measured pace, or its share of §--max-pending§ among
 endpoints with work: a webhook's tasks share a partition, so one fetch brings seconds of one endpoint's work,
-and a tighter limit sent a quarter of a burst round the first tier). What remains, largest first: Avro decoding
+and a tighter limit sent a large part of a burst round the first tier). What remains, largest first: Avro decoding
 and encoding through goavro's generic maps (the deliverer decodes every task and encodes every attempt, the
 router decodes every event and encodes every task), the HTTP client and server write paths, the control
 API's history index decoding every attempt (in §dev§ it shares the process), snappy compression of
@@ -276,9 +276,9 @@ produced batches, and garbage collection of the per-record allocations. Matching
 selective filters; broad ("*") matching was quadratic in the number of matches and now uses a set past 32.
 
 Memory at 1,000 endpoints: the deliverer's Go runtime metrics and goroutine profile (§/debug/pprof/goroutine§)
-during the 1,000-endpoint run showed 8,600 goroutines, 4,300 of them endpoint workers waiting for a request
-slot (every endpoint with work started up to §--max-in-flight-per-endpoint§ workers), and 56 MB of stacks
-beside an 80 MB live heap. Workers now come from one pool of §--max-in-flight§ places that endpoints take
+during the 1,000-endpoint run showed thousands of goroutines, most of them endpoint workers waiting for a
+request slot (every endpoint with work started up to §--max-in-flight-per-endpoint§ workers), their stacks
+weighing more than the live heap. Workers now come from one pool of §--max-in-flight§ places that endpoints take
 turns at after every batch, so goroutines are bounded by the process's in-flight bound, not by the number
 of endpoints. The heap that remains is mostly fetched batches (decompressed) and decoded tasks, bounded by
 §--max-pending§, and the client side of up to §--max-in-flight§ HTTP connections.
