@@ -24,6 +24,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/hookstream/hookstream/bench/proc"
+	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/platform/provision"
 	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/schemas/registry"
@@ -47,6 +48,10 @@ const SecretKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 const AdminToken = "bench-admin-token"
 
 // Config is what to start.
+// ShortTiers are the benchmarks' retry tiers: short, so retries finish
+// within a run, and many, so a flaky answer is retried within seconds.
+const ShortTiers = "100ms,200ms,300ms,400ms,500ms,600ms,800ms,1s,2s,3s"
+
 type Config struct {
 	Kafka string
 	// Bin is the hookstream binary; Root the repository (for
@@ -55,7 +60,7 @@ type Config struct {
 	// Dir holds logs and data of the run.
 	Dir        string
 	Partitions int
-	RetryTiers string
+	RetryTiers config.Durations
 	// Routers and Deliverers are the process counts (not for Dev).
 	Routers, Deliverers int
 	// DelivererFlags are added to every deliverer's command line.
@@ -125,7 +130,7 @@ func (s *Stack) startDev(ctx context.Context) error {
 	p, err := proc.Start("dev", s.log, s.cfg.Bin, "dev", "--data-dir", filepath.Join(s.cfg.Dir, "data"),
 		"--api-addr", ports[0], "--kafka-addr", ports[1], "--registry-addr", ports[2], "--metrics-addr", ports[3],
 		"--admin-token", AdminToken, "--secret-key", SecretKey, "--partitions", fmt.Sprint(s.cfg.Partitions),
-		"--retry-tiers", s.cfg.RetryTiers, "--log-level", "warn")
+		"--retry-tiers", s.cfg.RetryTiers.String(), "--log-level", "warn")
 	if err != nil {
 		return err
 	}
@@ -268,7 +273,7 @@ func (s *Stack) StartComponent(ctx context.Context, role string, i int) (*proc.P
 		return nil, err
 	}
 	args := []string{s.cfg.Bin, role, "--brokers", strings.Join(s.Brokers, ","), "--registry", s.RegistryURL,
-		"--topic-prefix", s.Prefix, "--retry-tiers", s.cfg.RetryTiers, "--partitions", fmt.Sprint(s.cfg.Partitions),
+		"--topic-prefix", s.Prefix, "--retry-tiers", s.cfg.RetryTiers.String(), "--partitions", fmt.Sprint(s.cfg.Partitions),
 		"--metrics-addr", ports[0], "--log-level", "warn", "--client-id", fmt.Sprintf("%s%s-%d", s.Prefix, role, i)}
 	ready := "http://" + ports[0] + "/readyz"
 	switch role {

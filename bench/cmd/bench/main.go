@@ -24,6 +24,7 @@ import (
 	"github.com/hookstream/hookstream/bench/proc"
 	"github.com/hookstream/hookstream/bench/receiver"
 	"github.com/hookstream/hookstream/bench/stack"
+	"github.com/hookstream/hookstream/platform/config"
 )
 
 // flags are the benchmark's command line.
@@ -36,8 +37,7 @@ type flags struct {
 	rate       float64
 	errorRate  float64
 	partitions int
-	retryTiers string
-	tiers      []time.Duration
+	tiers      config.Durations
 	timeout    time.Duration
 	quiet      time.Duration
 	json       bool
@@ -59,7 +59,8 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.Float64Var(&f.rate, "rate", 0, "events per second (0: as fast as the producer takes them)")
 	fs.Float64Var(&f.errorRate, "error-rate", -1, "share of answers that are 500 (default: 0.3 in storm, else 0); one message gets at most half as many 500s as there are retry tiers, so it is never dead-lettered for flakiness alone")
 	fs.IntVar(&f.partitions, "partitions", 12, "partitions of the event, deliveries and retry topics")
-	fs.StringVar(&f.retryTiers, "retry-tiers", "100ms,200ms,300ms,400ms,500ms,600ms,800ms,1s,2s,3s", "retry tiers of the stack (short, so retries finish within the run)")
+	_ = f.tiers.Set(stack.ShortTiers)
+	fs.Var(&f.tiers, "retry-tiers", "retry tiers of the stack (short, so retries finish within the run)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up waiting for deliveries after this long")
 	fs.DurationVar(&f.quiet, "quiet", time.Minute, "give up sooner when no new delivery arrived for this long")
 	fs.BoolVar(&f.json, "json", false, "print exactly one JSON line")
@@ -90,13 +91,6 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 		if f.scenario == "storm" {
 			f.errorRate = 0.3
 		}
-	}
-	for _, t := range strings.Split(f.retryTiers, ",") {
-		d, err := time.ParseDuration(strings.TrimSpace(t))
-		if err != nil {
-			return nil, fmt.Errorf("--retry-tiers: %w", err)
-		}
-		f.tiers = append(f.tiers, d)
 	}
 	if f.webhooks < 1 || f.events < 1 || f.size < 1 || f.partitions < 1 || f.errorRate >= 1 {
 		return nil, errors.New("--webhooks, --events, --event-size and --partitions must be positive and --error-rate below 1")
@@ -199,7 +193,7 @@ func runOnce(ctx context.Context, f *flags, dead int, res *result) error {
 		extra = strings.Fields(f.delivererF)
 	}
 	s, err := stack.Start(ctx, stack.Config{Kafka: kind, Bin: bin, Root: f.root, Dir: dir, Partitions: f.partitions,
-		RetryTiers: f.retryTiers, Routers: 1, Deliverers: 1, DelivererFlags: extra})
+		RetryTiers: f.tiers, Routers: 1, Deliverers: 1, DelivererFlags: extra})
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"github.com/hookstream/hookstream/bench/proc"
 	"github.com/hookstream/hookstream/bench/receiver"
 	"github.com/hookstream/hookstream/bench/stack"
+	"github.com/hookstream/hookstream/platform/config"
 )
 
 type flags struct {
@@ -135,17 +135,12 @@ func run(ctx context.Context, f *flags) (*result, error) {
 	if err != nil {
 		return res, err
 	}
-	tierFlag := "100ms,200ms,300ms,400ms,500ms,600ms,800ms,1s,2s,3s"
-	var tiers []time.Duration
-	for _, t := range strings.Split(tierFlag, ",") {
-		d, _ := time.ParseDuration(t)
-		tiers = append(tiers, d)
-	}
-	// Short tiers and many of them: a flaky answer is retried within
-	// seconds, and the receiver fails one message at most half as many
-	// times as there are tiers, so any missing delivery is a real loss.
+	var tiers config.Durations
+	_ = tiers.Set(stack.ShortTiers)
+	// The receiver fails one message at most half as many times as there
+	// are tiers, so any missing delivery is a real loss.
 	s, err := stack.Start(ctx, stack.Config{Kafka: kind, Bin: bin, Root: f.root, Dir: dir, Partitions: f.partitions,
-		RetryTiers: tierFlag, Routers: f.routers, Deliverers: f.deliverers,
+		RetryTiers: tiers, Routers: f.routers, Deliverers: f.deliverers,
 		DelivererFlags: []string{"--shutdown-timeout", "2s", "--auto-disable-after", "1000"}})
 	if err != nil {
 		return res, err
