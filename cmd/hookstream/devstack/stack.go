@@ -25,6 +25,7 @@ import (
 	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/platform/ops"
 	"github.com/hookstream/hookstream/platform/provision"
+	"github.com/hookstream/hookstream/platform/schemastore"
 	"github.com/hookstream/hookstream/router/route"
 	"github.com/hookstream/hookstream/schemas"
 	"github.com/hookstream/hookstream/schemas/registry"
@@ -101,7 +102,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stack, err err
 		return nil, err
 	}
 
-	reg, err := registry.New(ctx, registry.NewKafkaStore(s.client, names.Schemas), log)
+	reg, err := registry.New(ctx, schemastore.New(s.client, names.Schemas, log), log)
 	if err != nil {
 		return nil, err
 	}
