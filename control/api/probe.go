@@ -10,9 +10,9 @@ import (
 	"github.com/hookstream/hookstream/control/auth"
 	"github.com/hookstream/hookstream/control/catalog"
 	"github.com/hookstream/hookstream/control/webhook"
-	"github.com/hookstream/hookstream/deliverer/payload"
-	"github.com/hookstream/hookstream/deliverer/send"
-	"github.com/hookstream/hookstream/deliverer/signature"
+	"github.com/hookstream/hookstream/outbound/payload"
+	"github.com/hookstream/hookstream/outbound/send"
+	"github.com/hookstream/hookstream/outbound/signature"
 	"github.com/hookstream/hookstream/schemas"
 )
 

@@ -2,8 +2,10 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestEveryRouteNeedsAToken(t *testing.T) {
@@ -181,9 +183,15 @@ func TestListPagesAndSorts(t *testing.T) {
 	if out["count"] != 3.0 || len(recs) != 1 || recs[0].(map[string]any)["name"] != "b" {
 		t.Fatalf("page: %v", out)
 	}
+	// Webhooks made in one millisecond tie on createdAt (and are then in id
+	// order), so the test checks the order, not which name comes first.
 	_, out = h.do(aliceToken, "GET", "/api/v1/webhooks", nil)
-	if first := out["records"].([]any)[0].(map[string]any)["name"]; first != "b" {
-		t.Errorf("default order is newest first, got %v first", first)
+	var created []string
+	for _, r := range out["records"].([]any) {
+		created = append(created, r.(map[string]any)["createdAt"].(string))
+	}
+	if len(created) != 3 || !slices.IsSortedFunc(created, func(a, b string) int { return -strings.Compare(mustTime(t, a), mustTime(t, b)) }) {
+		t.Errorf("default order is not newest first: %v", created)
 	}
 	for q, field := range map[string]string{"pageSize=0": "pageSize", "pageSize=5000": "pageSize", "offset=-1": "offset",
 		"sortField=colour": "sortField", "sortOrder=up": "sortOrder", "offset=x": "offset"} {
@@ -207,4 +215,14 @@ func TestActionsCatalogue(t *testing.T) {
 			t.Errorf("%s missing or without description", ty)
 		}
 	}
+}
+
+// mustTime makes an RFC 3339 time comparable as a string.
+func mustTime(t *testing.T, s string) string {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatalf("createdAt %q: %v", s, err)
+	}
+	return v.UTC().Format("2006-01-02T15:04:05.000000000")
 }

@@ -7,10 +7,10 @@ import (
 	"strings"
 
 	"github.com/hookstream/hookstream/control/catalog"
-	"github.com/hookstream/hookstream/deliverer/payload"
-	"github.com/hookstream/hookstream/deliverer/send"
-	"github.com/hookstream/hookstream/deliverer/signature"
-	"github.com/hookstream/hookstream/deliverer/ssrf"
+	"github.com/hookstream/hookstream/outbound/payload"
+	"github.com/hookstream/hookstream/outbound/send"
+	"github.com/hookstream/hookstream/outbound/signature"
+	"github.com/hookstream/hookstream/outbound/ssrf"
 	"github.com/hookstream/hookstream/schemas"
 )
 

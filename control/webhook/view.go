@@ -3,7 +3,7 @@ package webhook
 import (
 	"time"
 
-	"github.com/hookstream/hookstream/deliverer/send"
+	"github.com/hookstream/hookstream/outbound/send"
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/schemas"
 )

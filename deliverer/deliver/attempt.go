@@ -7,10 +7,10 @@ import (
 
 	"github.com/hookstream/hookstream/deliverer/circuit"
 	"github.com/hookstream/hookstream/deliverer/outcome"
-	"github.com/hookstream/hookstream/deliverer/payload"
-	"github.com/hookstream/hookstream/deliverer/send"
-	"github.com/hookstream/hookstream/deliverer/signature"
-	"github.com/hookstream/hookstream/deliverer/ssrf"
+	"github.com/hookstream/hookstream/outbound/payload"
+	"github.com/hookstream/hookstream/outbound/send"
+	"github.com/hookstream/hookstream/outbound/signature"
+	"github.com/hookstream/hookstream/outbound/ssrf"
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/schemas"
 )

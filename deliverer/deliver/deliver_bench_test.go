@@ -13,7 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/hookstream/hookstream/deliverer/outcome"
-	"github.com/hookstream/hookstream/deliverer/send"
+	"github.com/hookstream/hookstream/outbound/send"
 	"github.com/hookstream/hookstream/platform/provision"
 	"github.com/hookstream/hookstream/platform/secret"
 	"github.com/hookstream/hookstream/platform/subscription"
