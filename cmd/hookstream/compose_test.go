@@ -43,7 +43,7 @@ const repoRoot = "../.."
 func TestCommandFlagsTableMatchesCommands(t *testing.T) {
 	for _, name := range usageCommands(t) {
 		if _, ok := commandFlags[name]; !ok {
-			t.Errorf("command %q is in the usage text but not in commandFlags (flagsets.go)", name)
+			t.Errorf("command %q is in the usage text but not in commandFlags (flagsets_test.go)", name)
 		}
 	}
 	for name := range commandFlags {
