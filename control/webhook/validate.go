@@ -143,13 +143,17 @@ func (r Rules) eventTypes(sp *Spec) *FieldError {
 }
 
 func checkFilters(f schemas.Filters) *FieldError {
-	for name, list := range map[string][]string{
-		"entityTypes": f.EntityTypes, "include": f.Include, "exclude": f.Exclude, "domains": f.Domains,
-		"tags": f.Tags, "workflowNames": f.WorkflowNames, "packageNames": f.PackageNames,
+	// In field order, so the same bad webhook always names the same field.
+	for _, l := range []struct {
+		name string
+		list []string
+	}{
+		{"entityTypes", f.EntityTypes}, {"include", f.Include}, {"exclude", f.Exclude}, {"domains", f.Domains},
+		{"tags", f.Tags}, {"workflowNames", f.WorkflowNames}, {"packageNames", f.PackageNames},
 	} {
-		for i, v := range list {
+		for i, v := range l.list {
 			if strings.TrimSpace(v) == "" {
-				return fieldErr(fmt.Sprintf("filters.%s[%d]", name, i), "must not be empty")
+				return fieldErr(fmt.Sprintf("filters.%s[%d]", l.name, i), "must not be empty")
 			}
 		}
 	}
