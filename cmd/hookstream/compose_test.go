@@ -456,14 +456,6 @@ func readYAML(t *testing.T, path string, v any) {
 	}
 }
 
-func mapsKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	return keys
-}
-
 // testSecretKey is 32 bytes, base64: what the deliverer and API need to start.
 const testSecretKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 

@@ -148,7 +148,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stack, err err
 	if err := provision.Schemas(ctx, s.serde, specs); err != nil {
 		return nil, err
 	}
-	registerBrokerMetrics(metrics, s)
+	registerUptime(metrics)
 
 	common := cfg.Common
 	common.Brokers, common.Registry, common.ClientID = []string{s.KafkaAddr}, s.RegistryURL, "hookstream-dev"
@@ -223,8 +223,8 @@ func (s *Stack) close() {
 	s.broker.Close()
 }
 
-// registerBrokerMetrics exposes the embedded broker's liveness.
-func registerBrokerMetrics(reg *prometheus.Registry, s *Stack) {
+// registerUptime exposes how long the embedded stack has run.
+func registerUptime(reg *prometheus.Registry) {
 	start := time.Now()
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "hookstream_dev_uptime_seconds",
