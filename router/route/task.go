@@ -86,19 +86,3 @@ func (r *Router) task(rec *kgo.Record, d *Event, webhookID string, now time.Time
 		Headers: []kgo.RecordHeader{{Key: "eventType", Value: []byte(d.Type)}},
 	}, nil
 }
-
-// rejected builds the record that keeps an undecodable event with its reason.
-func (r *Router) rejected(rec *kgo.Record, reason error, now time.Time) (*kgo.Record, error) {
-	rr := schemas.RejectedRecord{
-		Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Reason: reason.Error(),
-		Component: "router", Key: rec.Key, Value: rec.Value, RejectedAt: now,
-	}
-	if rr.Value == nil {
-		rr.Value = []byte{}
-	}
-	b, err := r.serde.Encode(&rr)
-	if err != nil {
-		return nil, fmt.Errorf("encode rejected record: %w", err)
-	}
-	return &kgo.Record{Topic: r.names.Rejected, Key: rec.Key, Value: b}, nil
-}
