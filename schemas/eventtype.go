@@ -36,3 +36,10 @@ func EventTypeLabel(t string) string {
 	}
 	return OtherEventType
 }
+
+// MaxIDBytes bounds the names a task carries and copies into every record
+// about it (event id, event type, webhook id, delivery id). Longer ones
+// come only from a hostile or broken writer; the router and the deliverer
+// reject them, so what they write about a task stays small whatever the
+// event's size.
+const MaxIDBytes = 1 << 10

@@ -54,8 +54,13 @@ func DecodeEvent(ctx context.Context, serde *schemas.Serde, workflowTopic string
 		d = Event{ID: e.EventID, Type: e.EventType, Time: time.UnixMilli(e.Timestamp).UTC(), Match: match.FromMetadata(&e)}
 		v = &e
 	}
-	if d.ID == "" {
+	switch {
+	case d.ID == "":
 		return d, fmt.Errorf("%w: eventId is empty", schemas.ErrMalformed)
+	case len(d.ID) > schemas.MaxIDBytes:
+		return d, fmt.Errorf("%w: eventId is %d bytes, more than %d", schemas.ErrMalformed, len(d.ID), schemas.MaxIDBytes)
+	case len(d.Type) > schemas.MaxIDBytes:
+		return d, fmt.Errorf("%w: eventType is %d bytes, more than %d", schemas.ErrMalformed, len(d.Type), schemas.MaxIDBytes)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
