@@ -76,11 +76,13 @@ func (d *Deliverer) outcome(wh subscription.Webhook, jobs []*job, a *attempt, no
 				if !d.deadLetter(&out, j, a.result.Reason, a.res.StatusCode, now) {
 					rec.Outcome = outcomeRejected
 				}
-			case d.retry(&out, j, next, now.Add(d.delays[next]), a.result.Reason):
-				at := now.Add(d.delays[next])
-				rec.Outcome, rec.NextAttemptAt, nextAt = outcomeRetry, &at, at
 			default:
-				rec.Outcome, deadLettered = outcomeRejected, true
+				at := now.Add(d.delays[next])
+				if d.retry(&out, j, next, at, a.result.Reason) {
+					rec.Outcome, rec.NextAttemptAt, nextAt = outcomeRetry, &at, at
+				} else {
+					rec.Outcome, deadLettered = outcomeRejected, true
+				}
 			}
 		}
 		d.metrics.deliveries.WithLabelValues(rec.Outcome).Inc()
