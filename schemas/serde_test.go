@@ -283,3 +283,65 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// Avro strings are UTF-8: a value whose bytes were edited into invalid
+// UTF-8 is malformed, wherever the string sits (field, array item, map key
+// or value), and the error names the field without quoting the bytes.
+func TestInvalidUTF8IsMalformed(t *testing.T) {
+	serde, _ := newSerde(t)
+	ctx := context.Background()
+	if _, err := serde.Register(ctx, "m-value", "MetadataChangeEvent"); err != nil {
+		t.Fatal(err)
+	}
+	const bad = "bad\xffutf8"
+	for _, tc := range []struct {
+		name  string
+		edit  func(*schemas.MetadataChangeEvent)
+		field string
+	}{
+		{"field", func(e *schemas.MetadataChangeEvent) { e.EventType = bad }, "eventType"},
+		{"array item", func(e *schemas.MetadataChangeEvent) { e.Entity.Tags = []string{"ok", bad} }, "tags"},
+		{"map key", func(e *schemas.MetadataChangeEvent) { e.Entity.CustomMetadata = map[string]string{bad: "1"} }, "customMetadata"},
+		{"map value", func(e *schemas.MetadataChangeEvent) { e.Entity.CustomMetadata = map[string]string{"k": bad} }, "customMetadata"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := *samples()[0].(*schemas.MetadataChangeEvent)
+			ev.Entity.CustomMetadata = map[string]string{}
+			tc.edit(&ev)
+			b, err := serde.Encode(&ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out schemas.MetadataChangeEvent
+			err = serde.Decode(ctx, b, &out)
+			if !errors.Is(err, schemas.ErrMalformed) || !strings.Contains(err.Error(), tc.field) || !strings.Contains(err.Error(), "UTF-8") {
+				t.Fatalf("got %v, want malformed naming %s and UTF-8", err, tc.field)
+			}
+			if strings.Contains(err.Error(), "\xff") {
+				t.Fatalf("error quotes the bytes: %q", err)
+			}
+		})
+	}
+	// NUL is valid UTF-8 and is kept as is.
+	ev := *samples()[0].(*schemas.MetadataChangeEvent)
+	ev.EventType = "entity\x00Created"
+	b, err := serde.Encode(&ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out schemas.MetadataChangeEvent
+	if err := serde.Decode(ctx, b, &out); err != nil || out.EventType != ev.EventType {
+		t.Fatalf("NUL: %v %q", err, out.EventType)
+	}
+}
+
+func TestEventTypeLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"entityCreated": "entityCreated", schemas.EventWorkflowFailed: schemas.EventWorkflowFailed,
+		"": schemas.OtherEventType, "x\xff": schemas.OtherEventType, "acknowledgedAccess": schemas.OtherEventType,
+	} {
+		if got := schemas.EventTypeLabel(in); got != want {
+			t.Errorf("EventTypeLabel(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -78,9 +78,9 @@ type WorkflowCompletionEvent struct {
 // EventType is workflowSucceeded or workflowFailed, following Status.
 func (w *WorkflowCompletionEvent) EventType() string {
 	if w.Status == "succeeded" {
-		return "workflowSucceeded"
+		return EventWorkflowSucceeded
 	}
-	return "workflowFailed"
+	return EventWorkflowFailed
 }
 
 // Subscription is a webhook as stored in the compacted subscriptions topic.
@@ -170,6 +170,7 @@ type DeliveryAttempt struct {
 	RequestHeaders  map[string]string `avro:"requestHeaders"`
 	ResponseSnippet string            `avro:"responseSnippet"`
 	Event           string            `avro:"event"`
+	EventOmitted    bool              `avro:"eventOmitted"`
 	NextAttemptAt   *time.Time        `avro:"nextAttemptAt"`
 	Timestamp       time.Time         `avro:"timestamp"`
 }
@@ -183,7 +184,7 @@ type DeadLetter struct {
 	DeadLetteredAt time.Time    `avro:"deadLetteredAt"`
 }
 
-// RejectedRecord is a record a consumer could not decode.
+// RejectedRecord is a record a consumer could not decode, route or deliver.
 type RejectedRecord struct {
 	Topic      string    `avro:"topic"`
 	Partition  int32     `avro:"partition"`
@@ -193,4 +194,7 @@ type RejectedRecord struct {
 	Key        []byte    `avro:"key"`
 	Value      []byte    `avro:"value"`
 	RejectedAt time.Time `avro:"rejectedAt"`
+	Truncated  bool      `avro:"truncated"`
+	KeySize    int64     `avro:"keySize"`
+	ValueSize  int64     `avro:"valueSize"`
 }

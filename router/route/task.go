@@ -54,8 +54,13 @@ func DecodeEvent(ctx context.Context, serde *schemas.Serde, workflowTopic string
 		d = Event{ID: e.EventID, Type: e.EventType, Time: time.UnixMilli(e.Timestamp).UTC(), Match: match.FromMetadata(&e)}
 		v = &e
 	}
-	if d.ID == "" {
+	switch {
+	case d.ID == "":
 		return d, fmt.Errorf("%w: eventId is empty", schemas.ErrMalformed)
+	case len(d.ID) > schemas.MaxIDBytes:
+		return d, fmt.Errorf("%w: eventId is %d bytes, more than %d", schemas.ErrMalformed, len(d.ID), schemas.MaxIDBytes)
+	case len(d.Type) > schemas.MaxIDBytes:
+		return d, fmt.Errorf("%w: eventType is %d bytes, more than %d", schemas.ErrMalformed, len(d.Type), schemas.MaxIDBytes)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -85,20 +90,4 @@ func (r *Router) task(rec *kgo.Record, d *Event, webhookID string, now time.Time
 		Topic: r.names.Deliveries, Key: []byte(webhookID), Value: b,
 		Headers: []kgo.RecordHeader{{Key: "eventType", Value: []byte(d.Type)}},
 	}, nil
-}
-
-// rejected builds the record that keeps an undecodable event with its reason.
-func (r *Router) rejected(rec *kgo.Record, reason error, now time.Time) (*kgo.Record, error) {
-	rr := schemas.RejectedRecord{
-		Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Reason: reason.Error(),
-		Component: "router", Key: rec.Key, Value: rec.Value, RejectedAt: now,
-	}
-	if rr.Value == nil {
-		rr.Value = []byte{}
-	}
-	b, err := r.serde.Encode(&rr)
-	if err != nil {
-		return nil, fmt.Errorf("encode rejected record: %w", err)
-	}
-	return &kgo.Record{Topic: r.names.Rejected, Key: rec.Key, Value: b}, nil
 }

@@ -18,4 +18,3 @@ type Store interface {
 	Load(ctx context.Context) ([]Entry, error)
 	Save(ctx context.Context, e Entry) error
 }
-
