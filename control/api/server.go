@@ -30,6 +30,7 @@ import (
 	"github.com/hookstream/hookstream/platform/provision"
 	"github.com/hookstream/hookstream/platform/secret"
 	"github.com/hookstream/hookstream/platform/subscription"
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/platform/tail"
 	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/schemas"
@@ -175,7 +176,7 @@ func (s *Server) applyAttempt(ctx context.Context, r *kgo.Record) {
 func (s *Server) applyDeadLetter(ctx context.Context, r *kgo.Record) {
 	if r.Value == nil {
 		for _, h := range r.Headers {
-			if h.Key == deadletter.RedrivenHeader {
+			if h.Key == wire.HeaderRedriven {
 				s.deadLetters.MarkRedriven(string(r.Key), r.Timestamp.UTC())
 			}
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/platform/tail"
 	"github.com/hookstream/hookstream/platform/topic"
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/router/match"
 	"github.com/hookstream/hookstream/router/route"
 	"github.com/hookstream/hookstream/schemas"
@@ -126,7 +127,7 @@ func run(ctx context.Context, d Deps, j *Job, wh subscription.Webhook) error {
 		}
 		t := route.NewTask(r, &ev, wh.ID, time.Now().UTC())
 		t.ReplayID = p.ID
-		rec, err := taskRecord(d, &t)
+		rec, err := wire.TaskRecord(d.Serde, d.Names.Deliveries, &t)
 		if err != nil {
 			skipped++
 			return
@@ -151,15 +152,6 @@ func run(ctx context.Context, d Deps, j *Job, wh subscription.Webhook) error {
 		return fmt.Errorf("replay %s: produce: %w", p.ID, prodErr)
 	}
 	return nil
-}
-
-func taskRecord(d Deps, t *schemas.DeliveryTask) (*kgo.Record, error) {
-	b, err := d.Serde.Encode(t)
-	if err != nil {
-		return nil, fmt.Errorf("encode task %s: %w", t.DeliveryID, err)
-	}
-	return &kgo.Record{Topic: d.Names.Deliveries, Key: []byte(t.WebhookID), Value: b,
-		Headers: []kgo.RecordHeader{{Key: "eventType", Value: []byte(t.EventType)}, {Key: "replayId", Value: []byte(t.ReplayID)}}}, nil
 }
 
 // bounds lists, per partition, the first offset at or after since and the

@@ -13,7 +13,7 @@ import (
 	"github.com/hookstream/hookstream/deliverer/health"
 	"github.com/hookstream/hookstream/deliverer/outcome"
 	"github.com/hookstream/hookstream/platform/kafka"
-	"github.com/hookstream/hookstream/platform/reject"
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/schemas"
 )
@@ -54,7 +54,7 @@ func (d *Deliverer) record(wh subscription.Webhook, jobs []*job, a attempt) {
 // topic instead and ends there (deadLettered is then true too: it will not
 // be retried). a's reason is made fit for records and logs.
 func (d *Deliverer) outcome(wh subscription.Webhook, jobs []*job, a *attempt, now time.Time) (out outbox, deadLettered bool, nextAt time.Time) {
-	a.result.Reason = reject.Text(a.result.Reason)
+	a.result.Reason = wire.Text(a.result.Reason)
 	for _, j := range jobs {
 		rec := d.attemptRecord(j, *a, now)
 		switch {
@@ -116,7 +116,7 @@ func (d *Deliverer) deferJob(j *job) {
 	t.NotBefore = time.Now().UTC().Add(d.delays[0])
 	var out outbox
 	outcomeName := outcomeDeferred
-	if !d.carry(&out, j, d.names.Tiers[0].Topic, &t, "deferred task") {
+	if !d.carry(&out, j, d.names.Tiers[0].Topic, &t, "deferred task", wire.TaskHeaders(&t)...) {
 		outcomeName = outcomeRejected
 	}
 	d.metrics.deliveries.WithLabelValues(outcomeName).Inc()
@@ -133,12 +133,12 @@ func (d *Deliverer) reject(j *job) {
 // record, which fits the broker's limit.
 func (d *Deliverer) rejection(j *job, now time.Time) outbox {
 	var out outbox
-	rec, err := reject.Record(d.serde, d.names.Rejected, "deliverer", j.raw, j.bad.Error(), now)
+	rec, err := wire.Rejected(d.serde, d.names.Rejected, "deliverer", j.raw, j.bad.Error(), now)
 	if err != nil {
 		out.err = err
 		return out
 	}
-	d.log.Warn("rejected record", "topic", j.raw.Topic, "partition", j.raw.Partition, "offset", j.raw.Offset, "reason", reject.Text(j.bad.Error()))
+	d.log.Warn("rejected record", "topic", j.raw.Topic, "partition", j.raw.Partition, "offset", j.raw.Offset, "reason", wire.Text(j.bad.Error()))
 	d.metrics.deliveries.WithLabelValues(outcomeRejected).Inc()
 	out.recs = append(out.recs, rec)
 	return out
@@ -164,7 +164,7 @@ func (d *Deliverer) carry(out *outbox, j *job, topicName string, v any, what str
 		return false
 	}
 	origin := &kgo.Record{Topic: j.part.topic, Partition: j.part.num, Offset: j.offset, Key: task.Key, Value: task.Value}
-	rr, err := reject.Record(d.serde, d.names.Rejected, "deliverer", origin, reason, time.Now().UTC())
+	rr, err := wire.Rejected(d.serde, d.names.Rejected, "deliverer", origin, reason, time.Now().UTC())
 	if err != nil {
 		out.fail(err)
 		return false
@@ -182,7 +182,7 @@ func (d *Deliverer) attemptRecord(j *job, a attempt, now time.Time) schemas.Deli
 		RequestHeaders: map[string]string{}, ResponseSnippet: a.res.Snippet, Event: j.task.Event, Timestamp: now,
 	}
 	if a.result.Kind != outcome.Success {
-		rec.Error = reject.Text(a.result.Reason)
+		rec.Error = wire.Text(a.result.Reason)
 	}
 	for k, v := range a.res.RequestHeader {
 		rec.RequestHeaders[k] = strings.Join(v, ", ")
@@ -220,17 +220,17 @@ func (d *Deliverer) retry(out *outbox, j *job, tier int, at time.Time, reason st
 	t := j.task
 	t.Attempt++
 	t.NotBefore, t.LastError = at, reason
-	return d.carry(out, j, d.names.Tiers[tier].Topic, &t, "retry record", kgo.RecordHeader{Key: "lastError", Value: []byte(reason)})
+	return d.carry(out, j, d.names.Tiers[tier].Topic, &t, "retry record", wire.TaskHeaders(&t, wire.Header(wire.HeaderLastError, reason))...)
 }
 
 // deadLetter adds the task's dead letter; false: it did not fit and was
 // rejected instead.
 func (d *Deliverer) deadLetter(out *outbox, j *job, reason string, status int, now time.Time) bool {
-	reason = reject.Text(reason)
+	reason = wire.Text(reason)
 	dl := schemas.DeadLetter{Task: j.task, Reason: reason, LastStatusCode: int32(status), Attempts: j.task.Attempt, DeadLetteredAt: now}
 	// The reason travels in a header too, so any tool reading the topic
 	// sees it without the Avro schema.
-	if !d.carry(out, j, d.names.DeadLetters, &dl, "dead letter", kgo.RecordHeader{Key: "reason", Value: []byte(reason)}) {
+	if !d.carry(out, j, d.names.DeadLetters, &dl, "dead letter", wire.Header(wire.HeaderReason, reason), wire.Header(wire.HeaderEventType, j.task.EventType)) {
 		return false
 	}
 	d.metrics.deadLetters.Inc()

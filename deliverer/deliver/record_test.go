@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -23,6 +24,7 @@ import (
 	"github.com/hookstream/hookstream/platform/secret"
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/platform/topic"
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/schemas"
 	"github.com/hookstream/hookstream/schemas/registry"
 )
@@ -298,4 +300,38 @@ func FuzzDeliverRecord(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A retry-tier record carries the headers of a first-tier task (event type,
+// replay id) as well as its last error, so a tool reading any task topic
+// sees the same layout.
+func TestRetryRecordCarriesTheTaskHeaders(t *testing.T) {
+	d := offlineDeliverer(t)
+	p := d.partition(d.names.Deliveries, 0)
+	task := testTask("{}")
+	task.ReplayID = "rpl_1"
+	j := &job{part: p, offset: 1, task: task}
+	wh := subscription.Webhook{Subscription: schemas.Subscription{ID: "wh_1", Enabled: true}}
+	a := results["retry"]
+	out, _, _ := d.outcome(wh, []*job{j}, &a, time.Now())
+	var tier *kgo.Record
+	for _, r := range out.recs {
+		if r.Topic == d.names.Tiers[0].Topic {
+			tier = r
+		}
+	}
+	if tier == nil {
+		t.Fatal("no retry record")
+	}
+	got := map[string]string{}
+	for _, h := range tier.Headers {
+		got[h.Key] = string(h.Value)
+	}
+	want := map[string]string{wire.HeaderEventType: task.EventType, wire.HeaderReplayID: "rpl_1", wire.HeaderLastError: "status 500 \uFFFD"}
+	if !maps.Equal(got, want) {
+		t.Fatalf("retry record headers %v, want %v", got, want)
+	}
+	if string(tier.Key) != task.WebhookID {
+		t.Fatalf("retry record key %q, want the webhook id", tier.Key)
+	}
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/platform/provision"
-	"github.com/hookstream/hookstream/platform/reject"
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/router/match"
@@ -262,12 +262,12 @@ func (r *Router) routeRecord(ctx context.Context, rec *kgo.Record, now time.Time
 
 // reject is the rejected record that keeps rec with reason.
 func (r *Router) reject(rec *kgo.Record, reason string, now time.Time) (routed, error) {
-	out, err := reject.Record(r.serde, r.names.Rejected, "router", rec, reason, now)
+	out, err := wire.Rejected(r.serde, r.names.Rejected, "router", rec, reason, now)
 	if err != nil {
 		return routed{}, err
 	}
 	r.metrics.rejected.WithLabelValues(rec.Topic).Inc()
-	r.log.Warn("rejected record", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "reason", reject.Text(reason))
+	r.log.Warn("rejected record", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "reason", wire.Text(reason))
 	return routed{records: []*kgo.Record{out}}, nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/router/match"
 	"github.com/hookstream/hookstream/schemas"
 )
@@ -82,12 +83,5 @@ func NewTask(rec *kgo.Record, d *Event, webhookID string, now time.Time) schemas
 // task builds the delivery record of one match.
 func (r *Router) task(rec *kgo.Record, d *Event, webhookID string, now time.Time) (*kgo.Record, error) {
 	t := NewTask(rec, d, webhookID, now)
-	b, err := r.serde.Encode(&t)
-	if err != nil {
-		return nil, fmt.Errorf("encode task %s: %w", t.DeliveryID, err)
-	}
-	return &kgo.Record{
-		Topic: r.names.Deliveries, Key: []byte(webhookID), Value: b,
-		Headers: []kgo.RecordHeader{{Key: "eventType", Value: []byte(d.Type)}},
-	}, nil
+	return wire.TaskRecord(r.serde, r.names.Deliveries, &t)
 }

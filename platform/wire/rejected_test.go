@@ -1,4 +1,4 @@
-package reject_test
+package wire_test
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/hookstream/hookstream/platform/kafka"
-	"github.com/hookstream/hookstream/platform/reject"
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/schemas"
 	"github.com/hookstream/hookstream/schemas/registry"
 )
@@ -53,7 +53,7 @@ func TestRejectedRecordAlwaysFits(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &kgo.Record{Topic: "hookstream.metadata-changes", Partition: 2, Offset: 41, Key: tc.key, Value: tc.value}
-			out, err := reject.Record(s, "hookstream.rejected", "router", rec, "why \xff", now)
+			out, err := wire.Rejected(s, "hookstream.rejected", "router", rec, "why \xff", now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,11 +87,11 @@ func TestRejectedRecordAlwaysFits(t *testing.T) {
 }
 
 func TestText(t *testing.T) {
-	if got := reject.Text("ok"); got != "ok" {
+	if got := wire.Text("ok"); got != "ok" {
 		t.Fatalf("%q", got)
 	}
-	long := reject.Text(strings.Repeat("é", reject.MaxReasonBytes))
-	if len(long) > reject.MaxReasonBytes || !utf8.ValidString(long) || !strings.HasSuffix(long, "…") {
+	long := wire.Text(strings.Repeat("é", wire.MaxReasonBytes))
+	if len(long) > wire.MaxReasonBytes || !utf8.ValidString(long) || !strings.HasSuffix(long, "…") {
 		t.Fatalf("cut text: %d bytes, valid %v", len(long), utf8.ValidString(long))
 	}
 }

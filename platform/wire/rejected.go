@@ -1,10 +1,4 @@
-// Package reject builds the record that keeps, on the rejected topic, a
-// record a consumer could not decode, route or deliver: its origin (topic,
-// partition, offset), the reason, and a copy of its key and value, cut when
-// the whole would not fit the broker's record size limit. A rejected record
-// that did not fit would fail to produce on every retry and stop the
-// consumer that wrote it, which is the one thing rejecting must never do.
-package reject
+package wire
 
 import (
 	"fmt"
@@ -18,6 +12,13 @@ import (
 	"github.com/hookstream/hookstream/schemas"
 )
 
+// A rejected record keeps, on the rejected topic, a record a consumer could
+// not decode, route or deliver: its origin (topic, partition, offset), the
+// reason, and a copy of its key and value, cut when the whole would not fit
+// the broker's record size limit. A rejected record that did not fit would
+// fail to produce on every retry and stop the consumer that wrote it, which
+// is the one thing rejecting must never do.
+
 // Bounds of what a rejected record copies: a reason is one line for a
 // person, and a key only names the record, so the room goes to the value.
 const (
@@ -25,11 +26,11 @@ const (
 	MaxKeyBytes    = 1 << 10
 )
 
-// Record returns the record for topicName (the rejected topic) that keeps
+// Rejected returns the record for topicName (the rejected topic) that keeps
 // rec, which component could not use for reason. Its Kafka key is rec's key
 // as copied. It always fits kafka.MaxRecordBatchBytes; an error means the
 // RejectedRecord schema is not registered.
-func Record(serde *schemas.Serde, topicName, component string, rec *kgo.Record, reason string, now time.Time) (*kgo.Record, error) {
+func Rejected(serde *schemas.Serde, topicName, component string, rec *kgo.Record, reason string, now time.Time) (*kgo.Record, error) {
 	rr := schemas.RejectedRecord{
 		Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Reason: Text(reason),
 		Component: component, Key: rec.Key, Value: rec.Value, RejectedAt: now,
