@@ -182,3 +182,18 @@ func errorOf(t *testing.T, out map[string]any) (code, field string) {
 func hook(name, url string) map[string]any {
 	return map[string]any{"name": name, "url": url, "eventTypes": []string{"entityCreated", "tagAdded"}}
 }
+
+// sentHeaders are the custom headers of webhook id as the deliverer will
+// send them: the stored ones, the sealed ones opened.
+func (h *harness) sentHeaders(id string) map[string]string {
+	h.t.Helper()
+	w, ok := h.srv.Table().Get(id)
+	if !ok {
+		h.t.Fatalf("webhook %s not in the table", id)
+	}
+	got, err := h.srv.sealer.OpenHeaders(w.Headers, w.SealedHeaders)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return got
+}

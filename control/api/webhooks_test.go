@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hookstream/hookstream/platform/kafkatest"
 )
 
 func TestEveryRouteNeedsAToken(t *testing.T) {
@@ -175,6 +178,12 @@ func TestListPagesAndSorts(t *testing.T) {
 	h := newHarness(t)
 	for _, n := range []string{"c", "a", "b"} {
 		h.create(aliceToken, hook(n, "https://a.example.com/"+n))
+		// createdAt has millisecond precision: webhooks made within one
+		// millisecond tie, and the order would fall to their random ids.
+		done := time.Now().Truncate(time.Millisecond)
+		kafkatest.WaitFor(t, time.Second, "the next millisecond", func() bool {
+			return time.Now().Truncate(time.Millisecond).After(done)
+		})
 	}
 	_, out := h.do(aliceToken, "GET", "/api/v1/webhooks?sortField=name&sortOrder=asc&offset=1&pageSize=1", nil)
 	recs := out["records"].([]any)
