@@ -76,7 +76,8 @@ func TestCredentialHeadersSealedEndToEnd(t *testing.T) {
 	}
 }
 
-// rawRecord is the value of the last record of topic keyed key, as written.
+// rawRecord is the value of a record of topic keyed key, as written (the
+// last one of the first fetch that holds one).
 func rawRecord(t *testing.T, env *kafkatest.Env, topicName, key string) []byte {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(env.Brokers...), kgo.ConsumeTopics(topicName),
