@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -46,4 +47,22 @@ func TestUnknownFieldPath(t *testing.T) {
 	if ae, ok := err.(*apiError); !ok || ae.Code != "unknown_field" || ae.Field != "filters.bogus" {
 		t.Fatalf("decodeStrict: %v", err)
 	}
+}
+
+// FuzzUnknownFieldPath: any body and name give a path that ends in the name,
+// without a panic, for the webhook spec and the batch form.
+func FuzzUnknownFieldPath(f *testing.F) {
+	f.Add([]byte(`{"filters":{"tags":[],"bogus":1}}`), "bogus")
+	f.Add([]byte(`{"webhooks":[{"filters":{"x":{"y":1}}}]}`), "x")
+	f.Add([]byte(`{"headers":{"a":{"b":[1,{"c":2}]}}}`), "c")
+	f.Add([]byte(`[[[[{}]]]]`), "")
+	f.Fuzz(func(t *testing.T, body []byte, name string) {
+		for _, v := range []any{&webhook.Spec{}, &struct {
+			Webhooks []webhook.Spec `json:"webhooks"`
+		}{}} {
+			if got := unknownFieldPath(body, v, name); !strings.HasSuffix(got, name) {
+				t.Fatalf("%q in %q: path %q", name, body, got)
+			}
+		}
+	})
 }
