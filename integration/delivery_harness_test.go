@@ -93,6 +93,7 @@ type delivery struct {
 	id        string // webhook-id
 	status    int    // what the receiver answered
 	body      []byte
+	header    http.Header
 	signedOK  bool
 	userAgent string
 	at        time.Time // when the request arrived
@@ -128,7 +129,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	secrets := r.secrets
 	r.mu.Unlock()
 	status := r.respond(id, n)
-	d := delivery{id: id, status: status, body: body, userAgent: req.Header.Get("User-Agent"), at: arrived}
+	d := delivery{id: id, status: status, body: body, header: req.Header.Clone(), userAgent: req.Header.Get("User-Agent"), at: arrived}
 	if len(secrets) > 0 {
 		d.signedOK = signature.Verify(req.Header, body, secrets, time.Now(), signature.DefaultTolerance) == nil
 	}

@@ -85,18 +85,22 @@ func (w *WorkflowCompletionEvent) EventType() string {
 
 // Subscription is a webhook as stored in the compacted subscriptions topic.
 type Subscription struct {
-	ID                      string            `avro:"id"`
-	Name                    string            `avro:"name"`
-	Description             string            `avro:"description"`
-	URL                     string            `avro:"url"`
-	Method                  string            `avro:"method"`
-	Enabled                 bool              `avro:"enabled"`
-	Owner                   string            `avro:"owner"`
-	Global                  bool              `avro:"global"`
-	EventTypes              []string          `avro:"eventTypes"`
-	Filters                 Filters           `avro:"filters"`
-	PayloadFormat           string            `avro:"payloadFormat"`
+	ID            string   `avro:"id"`
+	Name          string   `avro:"name"`
+	Description   string   `avro:"description"`
+	URL           string   `avro:"url"`
+	Method        string   `avro:"method"`
+	Enabled       bool     `avro:"enabled"`
+	Owner         string   `avro:"owner"`
+	Global        bool     `avro:"global"`
+	EventTypes    []string `avro:"eventTypes"`
+	Filters       Filters  `avro:"filters"`
+	PayloadFormat string   `avro:"payloadFormat"`
+	// Headers are the custom headers whose values are not credentials;
+	// SealedHeaders the others, each sealed with the secret key. Records
+	// written before SealedHeaders existed hold every header in Headers.
 	Headers                 map[string]string `avro:"headers"`
+	SealedHeaders           map[string][]byte `avro:"sealedHeaders"`
 	Signature               string            `avro:"signature"`
 	EncryptedSecret         []byte            `avro:"encryptedSecret"`
 	PreviousEncryptedSecret []byte            `avro:"previousEncryptedSecret"`

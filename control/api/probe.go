@@ -29,7 +29,7 @@ type probeResult struct {
 }
 
 func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	wh, err := s.lookup(p, r.PathValue("id"))
+	wh, err := s.lookupToManage(p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,11 @@ func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request, p auth.Prin
 	if err != nil {
 		return err
 	}
-	res, err := s.probe(r, wh.ID, webhook.SpecOf(wh.Subscription), secrets)
+	sp := webhook.SpecOf(wh.Subscription)
+	if sp.Headers, err = s.sealer.OpenHeaders(wh.Headers, wh.SealedHeaders); err != nil {
+		return err
+	}
+	res, err := s.probe(r, wh.ID, sp, secrets)
 	if err != nil {
 		return err
 	}

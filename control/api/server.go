@@ -30,9 +30,9 @@ import (
 	"github.com/hookstream/hookstream/platform/provision"
 	"github.com/hookstream/hookstream/platform/secret"
 	"github.com/hookstream/hookstream/platform/subscription"
-	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/platform/tail"
 	"github.com/hookstream/hookstream/platform/topic"
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/schemas"
 )
 

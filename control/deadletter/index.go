@@ -15,7 +15,6 @@ import (
 	"github.com/hookstream/hookstream/schemas"
 )
 
-
 // Entry is one dead letter as the API shows it.
 type Entry struct {
 	ID             string     `json:"id"`

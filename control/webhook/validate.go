@@ -11,6 +11,7 @@ import (
 	"github.com/hookstream/hookstream/outbound/send"
 	"github.com/hookstream/hookstream/outbound/signature"
 	"github.com/hookstream/hookstream/outbound/ssrf"
+	"github.com/hookstream/hookstream/platform/secret"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -35,6 +36,9 @@ const (
 	DefaultAutoDisableAfter = 23
 	maxNameLen              = 256
 	maxTextLen              = 4096
+	// MaxURLLen is the longest URL saved: what common servers and proxies
+	// accept in a request line, and far above any real endpoint's.
+	MaxURLLen = 2048
 )
 
 var (
@@ -107,6 +111,9 @@ func (r Rules) Normalize(sp *Spec) *FieldError {
 func (r Rules) checkURL(raw string) *FieldError {
 	if raw == "" {
 		return fieldErr("url", "is required")
+	}
+	if len(raw) > MaxURLLen {
+		return fieldErr("url", "is longer than %d bytes", MaxURLLen)
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -200,6 +207,11 @@ func checkNumbers(sp *Spec) *FieldError {
 		return fieldErr("autoDisableAfter", "must be at least 1")
 	case len(sp.Secret) > maxTextLen:
 		return fieldErr("secret", "is longer than %d characters", maxTextLen)
+	}
+	if sp.Secret != "" {
+		if err := secret.CheckChosen(sp.Secret); err != nil {
+			return fieldErr("secret", "%v", err)
+		}
 	}
 	return nil
 }

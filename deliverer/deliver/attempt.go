@@ -89,9 +89,14 @@ func (d *Deliverer) send(wh subscription.Webhook, jobs []*job) attempt {
 		// the operator, and the tiers give them the time.
 		return attempt{skipped: true, result: outcome.Result{Kind: outcome.Retry, Reason: err.Error()}}
 	}
+	headers, err := d.sealer.OpenHeaders(wh.Headers, wh.SealedHeaders)
+	if err != nil {
+		// As an unopenable secret: the operator fixes the key.
+		return attempt{skipped: true, result: outcome.Result{Kind: outcome.Retry, Reason: "webhook " + err.Error()}}
+	}
 	d.metrics.inFlight.Inc()
 	res := d.sender.Send(d.hardCtx, send.Request{
-		URL: wh.URL, Method: wh.Method, Headers: wh.Headers, Body: body,
+		URL: wh.URL, Method: wh.Method, Headers: headers, Body: body,
 		Timeout: time.Duration(wh.TimeoutSeconds) * time.Second,
 		Scheme:  scheme, Secrets: secrets, MessageID: messageID(jobs),
 	})

@@ -13,8 +13,8 @@ import (
 	"github.com/hookstream/hookstream/deliverer/health"
 	"github.com/hookstream/hookstream/deliverer/outcome"
 	"github.com/hookstream/hookstream/platform/kafka"
-	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/platform/subscription"
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/schemas"
 )
 

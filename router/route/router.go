@@ -14,9 +14,9 @@ import (
 
 	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/platform/provision"
-	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/platform/topic"
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/router/match"
 	"github.com/hookstream/hookstream/schemas"
 )
