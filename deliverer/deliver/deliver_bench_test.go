@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/hookstream/hookstream/deliverer/outcome"
+	"github.com/hookstream/hookstream/outbound/credential"
 	"github.com/hookstream/hookstream/outbound/send"
 	"github.com/hookstream/hookstream/schemas"
 )
@@ -159,8 +160,8 @@ func BenchmarkTakeRecords(b *testing.B) {
 	}
 }
 
-// BenchmarkSecrets is opening a webhook's sealed secret (AES-256-GCM), which
-// the worker does before every request.
+// BenchmarkSecrets is opening a webhook's sealed secret and headers
+// (AES-256-GCM), which the worker does before every request.
 func BenchmarkSecrets(b *testing.B) {
 	d := benchDeliverer(b, 1)
 	wh, ok := d.table.Get(benchWebhookID(0))
@@ -170,8 +171,8 @@ func BenchmarkSecrets(b *testing.B) {
 	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
-		if s, err := d.secrets(wh, now); err != nil || len(s) != 1 {
-			b.Fatal(s, err)
+		if c, err := credential.Open(d.sealer, &wh.Subscription, now); err != nil || len(c.Secrets) != 1 {
+			b.Fatal(c.Secrets, err)
 		}
 	}
 }
