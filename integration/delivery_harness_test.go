@@ -20,7 +20,7 @@ import (
 	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/platform/kafkatest"
 	"github.com/hookstream/hookstream/platform/secret"
-	"github.com/hookstream/hookstream/router/route"
+	"github.com/hookstream/hookstream/router/source"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -188,7 +188,7 @@ func taskRecord(t testing.TB, env *kafkatest.Env, webhookID, eventID string) (*k
 	ev, _ := json.Marshal(map[string]any{"eventId": eventID, "eventType": "entityCreated", "timestamp": now.UnixMilli(),
 		"entity": map[string]any{"id": "e-" + eventID, "type": "table", "name": "orders"}})
 	task := schemas.DeliveryTask{
-		DeliveryID: route.DeliveryID(eventID, webhookID), WebhookID: webhookID, EventID: eventID, EventType: "entityCreated",
+		DeliveryID: source.DeliveryID(eventID, webhookID), WebhookID: webhookID, EventID: eventID, EventType: "entityCreated",
 		Event: string(ev), EventTime: now, RoutedAt: now, Attempt: 1, NotBefore: now,
 	}
 	b, err := env.Serde.Encode(&task)

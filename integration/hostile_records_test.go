@@ -11,7 +11,7 @@ import (
 
 	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/platform/kafkatest"
-	"github.com/hookstream/hookstream/router/route"
+	"github.com/hookstream/hookstream/router/source"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -82,7 +82,7 @@ func TestHostileRecordsAreRejectedAndDeliveryGoesOn(t *testing.T) {
 
 	bigAttempt := func(a schemas.DeliveryAttempt) bool { return a.DeliveryID == "msg_big" }
 	kafkatest.WaitFor(t, 60*time.Second, "the ordinary event delivered, four records rejected, the big task's attempt recorded", func() bool {
-		return rcv.succeeded()[route.DeliveryID(eventID, "all")] == 1 && len(rejected.snapshot()) >= len(hostile) && attempts.count(bigAttempt) >= 1
+		return rcv.succeeded()[source.DeliveryID(eventID, "all")] == 1 && len(rejected.snapshot()) >= len(hostile) && attempts.count(bigAttempt) >= 1
 	})
 	type origin struct {
 		topic  string

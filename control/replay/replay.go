@@ -20,7 +20,7 @@ import (
 	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/router/match"
-	"github.com/hookstream/hookstream/router/route"
+	"github.com/hookstream/hookstream/router/source"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -117,7 +117,7 @@ func run(ctx context.Context, d Deps, j *Job, wh subscription.Webhook) error {
 		defer func() {
 			j.update(func(p *Progress) { p.Scanned++; p.Matched += matched; p.Skipped += skipped })
 		}()
-		ev, err := route.DecodeEvent(ctx, d.Serde, d.Names.WorkflowCompletion, r)
+		ev, err := source.Decode(ctx, d.Serde, d.Names.WorkflowCompletion, r)
 		if err != nil {
 			skipped++
 			return
@@ -125,7 +125,7 @@ func run(ctx context.Context, d Deps, j *Job, wh subscription.Webhook) error {
 		if ids = index.Match(&ev.Match, ids[:0]); len(ids) == 0 {
 			return
 		}
-		t := route.NewTask(r, &ev, wh.ID, time.Now().UTC())
+		t := source.NewTask(r, &ev, wh.ID, time.Now().UTC())
 		t.ReplayID = p.ID
 		rec, err := wire.TaskRecord(d.Serde, d.Names.Deliveries, &t)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/router/match"
+	"github.com/hookstream/hookstream/router/source"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -114,7 +115,7 @@ func BenchmarkRouteRecord(b *testing.B) {
 				b.SetBytes(int64(len(rec.Value)))
 				b.ReportAllocs()
 				for b.Loop() {
-					d, err := DecodeEvent(ctx, r.serde, r.names.WorkflowCompletion, rec)
+					d, err := source.Decode(ctx, r.serde, r.names.WorkflowCompletion, rec)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -147,7 +148,7 @@ func BenchmarkDecodeEvent(b *testing.B) {
 			b.SetBytes(int64(len(rec.Value)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := DecodeEvent(ctx, r.serde, r.names.WorkflowCompletion, rec); err != nil {
+				if _, err := source.Decode(ctx, r.serde, r.names.WorkflowCompletion, rec); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -160,7 +161,7 @@ func BenchmarkDecodeEvent(b *testing.B) {
 func BenchmarkTask(b *testing.B) {
 	r := benchRouter(b)
 	rec := benchRecords(b, r)["metadata"]
-	d, err := DecodeEvent(context.Background(), r.serde, r.names.WorkflowCompletion, rec)
+	d, err := source.Decode(context.Background(), r.serde, r.names.WorkflowCompletion, rec)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/router/match"
+	"github.com/hookstream/hookstream/router/source"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -235,7 +236,7 @@ type routed struct {
 // record cannot be looked at now (the registry is unreachable): the batch
 // is aborted and fetched again.
 func (r *Router) routeRecord(ctx context.Context, rec *kgo.Record, now time.Time) (routed, error) {
-	d, err := DecodeEvent(ctx, r.serde, r.names.WorkflowCompletion, rec)
+	d, err := source.Decode(ctx, r.serde, r.names.WorkflowCompletion, rec)
 	if err != nil {
 		if !schemas.IsRejectable(err) {
 			return routed{}, err
