@@ -47,7 +47,7 @@ func TestSyntheticIsReproducibleAndValid(t *testing.T) {
 	if !differs {
 		t.Error("seeds 7 and 8 gave the same events")
 	}
-	for _, typ := range BuiltinEventTypes {
+	for _, typ := range synthIntro {
 		if types[typ] == 0 {
 			t.Errorf("no %s event in %d", typ, n)
 		}
@@ -66,11 +66,11 @@ func TestSyntheticIsReproducibleAndValid(t *testing.T) {
 func TestSyntheticCoversEveryTypeInAShortRun(t *testing.T) {
 	s := NewSynthetic(1, fixedClock)
 	seen := map[string]bool{}
-	for range len(BuiltinEventTypes) {
+	for range len(synthIntro) {
 		seen[s.Metadata().EventType] = true
 	}
-	if len(seen) != len(BuiltinEventTypes) {
-		t.Fatalf("first %d events cover %v", len(BuiltinEventTypes), seen)
+	if len(seen) != len(synthIntro) {
+		t.Fatalf("first %d events cover %v", len(synthIntro), seen)
 	}
 }
 

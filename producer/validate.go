@@ -8,12 +8,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hookstream/hookstream/schemas"
+	"github.com/hookstream/hookstream/schemas/catalog"
 )
-
-// BuiltinEventTypes is the built-in catalogue of metadata event types
-// (DESIGN §4). Webhook subscriptions name these types, so an event with a
-// misspelt type would silently match nothing: it is refused at the source.
-var BuiltinEventTypes = schemas.MetadataEventTypes
 
 // Workflow statuses; the record header and the router's event type follow
 // from them (workflowSucceeded / workflowFailed).
@@ -22,12 +18,15 @@ const (
 	StatusFailed    = "failed"
 )
 
-// catalogue is the set of metadata event types a client accepts.
+// catalogue is the set of metadata event types a client accepts: those of
+// the event catalogue, which webhooks subscribe to, and extra. An event with
+// a misspelt type would silently match nothing, so it is refused at the
+// source.
 type catalogue map[string]bool
 
 func newCatalogue(extra []string) catalogue {
 	c := catalogue{}
-	for _, t := range BuiltinEventTypes {
+	for _, t := range catalog.Builtin().Types(catalog.Metadata) {
 		c[t] = true
 	}
 	for _, t := range extra {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hookstream/hookstream/schemas"
+	"github.com/hookstream/hookstream/schemas/catalog"
 )
 
 var testNow = time.Date(2026, 5, 12, 6, 0, 0, 0, time.UTC)
@@ -58,7 +59,7 @@ func TestPrepareMetadataValidates(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			types := []string{"entityUpdated"}
 			if tc.change == nil {
-				types = BuiltinEventTypes
+				types = catalog.Builtin().Types(catalog.Metadata)
 				tc.change = func(*schemas.MetadataChangeEvent) {}
 			}
 			for _, typ := range types {

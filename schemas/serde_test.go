@@ -386,14 +386,3 @@ func TestInvalidUTF8IsMalformed(t *testing.T) {
 		t.Fatalf("NUL: %v %q", err, out.EventType)
 	}
 }
-
-func TestEventTypeLabel(t *testing.T) {
-	for in, want := range map[string]string{
-		"entityCreated": "entityCreated", schemas.EventWorkflowFailed: schemas.EventWorkflowFailed,
-		"": schemas.OtherEventType, "x\xff": schemas.OtherEventType, "acknowledgedAccess": schemas.OtherEventType,
-	} {
-		if got := schemas.EventTypeLabel(in); got != want {
-			t.Errorf("EventTypeLabel(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

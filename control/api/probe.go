@@ -8,13 +8,13 @@ import (
 	"time"
 
 	"github.com/hookstream/hookstream/control/auth"
-	"github.com/hookstream/hookstream/control/catalog"
 	"github.com/hookstream/hookstream/control/webhook"
 	"github.com/hookstream/hookstream/outbound/credential"
 	"github.com/hookstream/hookstream/outbound/payload"
 	"github.com/hookstream/hookstream/outbound/send"
 	"github.com/hookstream/hookstream/outbound/signature"
 	"github.com/hookstream/hookstream/schemas"
+	"github.com/hookstream/hookstream/schemas/catalog"
 )
 
 // probeResult is what test and validate answer: what the endpoint said to

@@ -19,7 +19,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hookstream/hookstream/control/auth"
-	"github.com/hookstream/hookstream/control/catalog"
 	"github.com/hookstream/hookstream/control/deadletter"
 	"github.com/hookstream/hookstream/control/history"
 	"github.com/hookstream/hookstream/control/replay"
@@ -34,6 +33,7 @@ import (
 	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/schemas"
+	"github.com/hookstream/hookstream/schemas/catalog"
 )
 
 // Server is the control API.

@@ -6,13 +6,13 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/hookstream/hookstream/control/catalog"
 	"github.com/hookstream/hookstream/outbound/payload"
 	"github.com/hookstream/hookstream/outbound/send"
 	"github.com/hookstream/hookstream/outbound/signature"
 	"github.com/hookstream/hookstream/outbound/ssrf"
 	"github.com/hookstream/hookstream/platform/secret"
 	"github.com/hookstream/hookstream/schemas"
+	"github.com/hookstream/hookstream/schemas/catalog"
 )
 
 // FieldError is a rule a spec broke, naming the field (JSON path with dots).

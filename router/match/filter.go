@@ -6,12 +6,6 @@ import (
 	"github.com/hookstream/hookstream/schemas"
 )
 
-// Wildcard event types: every event.
-const (
-	AllEvents      = "*"
-	AllEventsAlias = "ALL_NOTIFICATIONS"
-)
-
 // filter is a subscription's filters compiled to sets.
 type filter struct {
 	webhookID string

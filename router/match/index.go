@@ -3,6 +3,7 @@ package match
 import (
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/schemas"
+	"github.com/hookstream/hookstream/schemas/catalog"
 )
 
 // Index finds the webhooks of an event. It is immutable; build a new one
@@ -36,11 +37,11 @@ func (ix *Index) add(sub *schemas.Subscription) {
 	f := compile(sub.ID, sub)
 	types := sub.EventTypes
 	if len(types) == 0 {
-		types = []string{AllEvents}
+		types = []string{catalog.All}
 	}
 	for _, t := range types {
-		if t == AllEventsAlias {
-			t = AllEvents
+		if t == catalog.AllAlias {
+			t = catalog.All
 		}
 		b := ix.byType[t]
 		if b == nil {
@@ -49,7 +50,7 @@ func (ix *Index) add(sub *schemas.Subscription) {
 		}
 		b.all = append(b.all, f)
 		entityTypes := sub.Filters.EntityTypes
-		if len(entityTypes) == 0 || contains(entityTypes, "*") {
+		if len(entityTypes) == 0 || contains(entityTypes, catalog.All) {
 			b.anyEntity = append(b.anyEntity, f)
 			continue
 		}
@@ -75,7 +76,7 @@ func (ix *Index) Len() int { return ix.size }
 // Match appends to dst the id of every webhook the event goes to, each once.
 func (ix *Index) Match(ev *Event, dst []string) []string {
 	m := matcher{dst: dst, start: len(dst)}
-	for _, t := range [2]string{ev.Type, AllEvents} {
+	for _, t := range [2]string{ev.Type, catalog.All} {
 		b := ix.byType[t]
 		if b == nil {
 			continue

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/schemas"
+	"github.com/hookstream/hookstream/schemas/catalog"
 )
 
 var (
@@ -18,7 +19,7 @@ var (
 func broadHooks(n int) []subscription.Webhook {
 	hooks := make([]subscription.Webhook, n)
 	for i := range hooks {
-		hooks[i] = hook(fmt.Sprintf("w%d", i), []string{AllEvents}, schemas.Filters{})
+		hooks[i] = hook(fmt.Sprintf("w%d", i), []string{catalog.All}, schemas.Filters{})
 	}
 	return hooks
 }

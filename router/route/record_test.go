@@ -22,6 +22,7 @@ import (
 	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/router/match"
 	"github.com/hookstream/hookstream/schemas"
+	"github.com/hookstream/hookstream/schemas/catalog"
 	"github.com/hookstream/hookstream/schemas/registry"
 )
 
@@ -52,13 +53,13 @@ func offlineRouter(tb testing.TB, reg prometheus.Registerer, hooks ...schemas.Su
 		webhooks[i] = subscription.Webhook{Subscription: h}
 	}
 	return &Router{
-		names: names, serde: serde, metrics: newMetrics(reg), index: match.Build(webhooks),
+		names: names, serde: serde, metrics: newMetrics(reg), index: match.Build(webhooks), catalog: catalog.Builtin(),
 		log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 }
 
 // everything takes every event.
-var everything = schemas.Subscription{ID: "wh_all", Global: true, EventTypes: []string{match.AllEvents}}
+var everything = schemas.Subscription{ID: "wh_all", Global: true, EventTypes: []string{catalog.All}}
 
 func metaEvent(id, eventType string) *schemas.MetadataChangeEvent {
 	return &schemas.MetadataChangeEvent{
@@ -181,7 +182,7 @@ func TestEventTypeLabelsAreBounded(t *testing.T) {
 	if n := testutil.CollectAndCount(r.metrics.events); n != 3 {
 		t.Fatalf("%d series of events_total, want 3 (entityCreated, workflowFailed, other)", n)
 	}
-	if got := testutil.ToFloat64(r.metrics.events.WithLabelValues(r.names.MetadataChanges, schemas.OtherEventType)); got != 30 {
+	if got := testutil.ToFloat64(r.metrics.events.WithLabelValues(r.names.MetadataChanges, catalog.OtherLabel)); got != 30 {
 		t.Fatalf("other: %v, want 30", got)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hookstream/hookstream/router/match"
 	"github.com/hookstream/hookstream/router/source"
 	"github.com/hookstream/hookstream/schemas"
+	"github.com/hookstream/hookstream/schemas/catalog"
 )
 
 // benchRouter is a router without Kafka (see offlineRouter).
@@ -85,7 +86,7 @@ func benchRecords(b *testing.B, r *Router) map[string]*kgo.Record {
 func benchIndex(matches int) *match.Index {
 	hooks := make([]subscription.Webhook, 1000)
 	for i := range hooks {
-		sub := schemas.Subscription{ID: fmt.Sprintf("wh_%04d", i), Enabled: true, Global: true, EventTypes: []string{match.AllEvents}}
+		sub := schemas.Subscription{ID: fmt.Sprintf("wh_%04d", i), Enabled: true, Global: true, EventTypes: []string{catalog.All}}
 		if i >= matches {
 			sub.EventTypes = []string{"entityUpdated", "workflowFailed"}
 			sub.Filters = schemas.Filters{EntityTypes: []string{"table"}, Domains: []string{"Finance"}, WorkflowNames: []string{"hourly"}}

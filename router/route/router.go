@@ -20,6 +20,7 @@ import (
 	"github.com/hookstream/hookstream/router/match"
 	"github.com/hookstream/hookstream/router/source"
 	"github.com/hookstream/hookstream/schemas"
+	"github.com/hookstream/hookstream/schemas/catalog"
 )
 
 // Router routes events to delivery tasks.
@@ -30,6 +31,7 @@ type Router struct {
 	metrics *metrics
 	table   *subscription.Table
 	serde   *schemas.Serde
+	catalog *catalog.Catalog // labels events by type
 
 	index        *match.Index
 	indexVersion uint64
@@ -42,7 +44,7 @@ type Router struct {
 func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) *Router {
 	return &Router{
 		cfg: cfg, names: cfg.Names(), log: log.With("component", "router"), metrics: newMetrics(reg),
-		table: subscription.NewTable(), ready: make(chan struct{}),
+		table: subscription.NewTable(), catalog: catalog.Builtin(), ready: make(chan struct{}),
 	}
 }
 
@@ -243,7 +245,7 @@ func (r *Router) routeRecord(ctx context.Context, rec *kgo.Record, now time.Time
 		}
 		return r.reject(rec, err.Error(), now)
 	}
-	r.metrics.events.WithLabelValues(rec.Topic, schemas.EventTypeLabel(d.Type)).Inc()
+	r.metrics.events.WithLabelValues(rec.Topic, r.catalog.Label(d.Type)).Inc()
 	r.ids = r.index.Match(&d.Match, r.ids[:0])
 	out := routed{records: make([]*kgo.Record, 0, len(r.ids)), eventTime: d.Time}
 	for _, id := range r.ids {

@@ -3,6 +3,7 @@ package catalog
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -49,5 +50,32 @@ func TestExtraFileAddsTypes(t *testing.T) {
 	}
 	if _, err := Load(p); err == nil {
 		t.Fatal("an action without a type was accepted")
+	}
+}
+
+func TestTypesAndLabels(t *testing.T) {
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := c.Types(Metadata)
+	for _, ty := range []string{"entityCreated", "tagRemoved", "policyUpdated"} {
+		if !slices.Contains(meta, ty) {
+			t.Errorf("%s is not a metadata type", ty)
+		}
+	}
+	if got := c.Types(Workflow); !slices.Equal(got, []string{"workflowSucceeded", "workflowFailed"}) {
+		t.Errorf("workflow types %v", got)
+	}
+	for ty, want := range map[string]string{"entityCreated": "entityCreated", "workflowFailed": "workflowFailed",
+		"policyUpdated": "policyUpdated", "*": OtherLabel, "entityCreate": OtherLabel, "\xff": OtherLabel} {
+		if got := c.Label(ty); got != want {
+			t.Errorf("Label(%q) = %q, want %q", ty, got, want)
+		}
+	}
+	for _, a := range c.Actions() {
+		if a.Category != Metadata && a.Category != Workflow && a.Category != Wildcard {
+			t.Errorf("%s has category %q", a.Type, a.Category)
+		}
 	}
 }
