@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -384,5 +385,36 @@ func TestInvalidUTF8IsMalformed(t *testing.T) {
 	var out schemas.MetadataChangeEvent
 	if err := serde.Decode(ctx, b, &out); err != nil || out.EventType != ev.EventType {
 		t.Fatalf("NUL: %v %q", err, out.EventType)
+	}
+}
+
+// The webhook defaults in Go are the Avro defaults of Subscription.avsc, so
+// a record written before a field existed reads as a webhook saved today
+// without it.
+func TestSubscriptionDefaultsMatchTheSchema(t *testing.T) {
+	b, err := os.ReadFile("avro/Subscription.avsc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema struct {
+		Fields []struct {
+			Name    string `json:"name"`
+			Default any    `json:"default"`
+		} `json:"fields"`
+	}
+	if err := json.Unmarshal(b, &schema); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"timeoutSeconds": schemas.DefaultTimeoutSeconds, "autoDisableAfter": schemas.DefaultAutoDisableAfter}
+	for _, f := range schema.Fields {
+		if w, ok := want[f.Name]; ok {
+			if f.Default != w {
+				t.Errorf("%s: Avro default %v, Go default %v", f.Name, f.Default, w)
+			}
+			delete(want, f.Name)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("fields missing from Subscription.avsc: %v", want)
 	}
 }

@@ -83,6 +83,14 @@ func (w *WorkflowCompletionEvent) EventType() string {
 	return EventWorkflowFailed
 }
 
+// Webhook defaults: what a webhook saved without the field gets, and the
+// Avro defaults in Subscription.avsc for records written before the field
+// existed (a test holds the two equal).
+const (
+	DefaultTimeoutSeconds   = 10
+	DefaultAutoDisableAfter = 23
+)
+
 // Subscription is a webhook as stored in the compacted subscriptions topic.
 type Subscription struct {
 	ID            string   `avro:"id"`

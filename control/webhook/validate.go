@@ -29,13 +29,11 @@ func fieldErr(field, format string, args ...any) *FieldError {
 
 // Limits of a spec.
 const (
-	DefaultTimeoutSeconds   = 10
-	MaxTimeoutSeconds       = 60
-	MaxBatchSize            = 100
-	MaxAttempts             = 100
-	DefaultAutoDisableAfter = 23
-	maxNameLen              = 256
-	maxTextLen              = 4096
+	MaxTimeoutSeconds = 60
+	MaxBatchSize      = 100
+	MaxAttempts       = 100
+	maxNameLen        = 256
+	maxTextLen        = 4096
 	// MaxURLLen is the longest URL saved: what common servers and proxies
 	// accept in a request line, and far above any real endpoint's.
 	MaxURLLen = 2048
@@ -186,13 +184,13 @@ func checkHeaders(h map[string]string) *FieldError {
 
 func checkNumbers(sp *Spec) *FieldError {
 	if sp.TimeoutSeconds == 0 {
-		sp.TimeoutSeconds = DefaultTimeoutSeconds
+		sp.TimeoutSeconds = schemas.DefaultTimeoutSeconds
 	}
 	if sp.BatchSize == 0 {
 		sp.BatchSize = 1
 	}
 	if sp.AutoDisableAfter == 0 {
-		sp.AutoDisableAfter = DefaultAutoDisableAfter
+		sp.AutoDisableAfter = schemas.DefaultAutoDisableAfter
 	}
 	switch {
 	case sp.TimeoutSeconds < 1 || sp.TimeoutSeconds > MaxTimeoutSeconds:

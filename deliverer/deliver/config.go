@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/hookstream/hookstream/deliverer/circuit"
-	"github.com/hookstream/hookstream/deliverer/health"
 	"github.com/hookstream/hookstream/outbound/ssrf"
 	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/platform/secret"
@@ -48,9 +47,6 @@ type Config struct {
 	// circuit; CircuitCooldown is how long it stays open before a probe.
 	CircuitThreshold int
 	CircuitCooldown  time.Duration
-	// AutoDisableAfter is the default number of consecutive failed attempts
-	// that sets a webhook to failed (a webhook's own value wins).
-	AutoDisableAfter int
 	// ShutdownTimeout bounds how long in-flight requests may finish after
 	// SIGTERM or a revoked partition; what does not finish is redelivered.
 	ShutdownTimeout time.Duration
@@ -64,7 +60,7 @@ func Defaults() Config {
 	return Config{
 		Group: "hookstream-deliverer", MaxInFlight: 1024, MaxInFlightPerEndpoint: 16, EndpointQueue: 512,
 		MaxPending: 8192, CircuitThreshold: circuit.DefaultThreshold, CircuitCooldown: circuit.DefaultCooldown,
-		AutoDisableAfter: health.DefaultAutoDisableAfter, ShutdownTimeout: 15 * time.Second,
+		ShutdownTimeout: 15 * time.Second,
 	}
 }
 
@@ -81,7 +77,6 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxPending, "max-pending", def.MaxPending, "records fetched and not yet finished before fetching stops")
 	fs.IntVar(&c.CircuitThreshold, "circuit-threshold", def.CircuitThreshold, "consecutive unanswered attempts that open an endpoint's circuit")
 	fs.DurationVar(&c.CircuitCooldown, "circuit-cooldown", def.CircuitCooldown, "how long an open circuit waits before a probe")
-	fs.IntVar(&c.AutoDisableAfter, "auto-disable-after", def.AutoDisableAfter, "consecutive failed attempts that set a webhook to failed, unless the webhook sets its own")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", def.ShutdownTimeout, "how long in-flight requests may finish on shutdown")
 }
 
@@ -109,7 +104,7 @@ func (c *Config) Validate() error {
 	}{
 		{"max-in-flight", c.MaxInFlight}, {"max-in-flight-per-endpoint", c.MaxInFlightPerEndpoint},
 		{"endpoint-queue", c.EndpointQueue}, {"max-pending", c.MaxPending},
-		{"circuit-threshold", c.CircuitThreshold}, {"auto-disable-after", c.AutoDisableAfter},
+		{"circuit-threshold", c.CircuitThreshold},
 	} {
 		if f.v < 1 {
 			return fmt.Errorf("--%s: must be at least 1", f.name)

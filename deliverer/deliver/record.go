@@ -29,14 +29,10 @@ func (d *Deliverer) record(wh subscription.Webhook, jobs []*job, a attempt) {
 		d.produce(out, jobs)
 		return
 	}
-	autoDisable := wh.AutoDisableAfter
-	if autoDisable <= 0 {
-		autoDisable = int32(d.cfg.AutoDisableAfter)
-	}
 	h := health.Attempt{Result: a.result, StatusCode: a.res.StatusCode, DeadLettered: deadLettered, NextAttemptAt: nextAt, At: now}
 	// The status is computed and its record produced under the book's
 	// lock, so a webhook's status records reach the topic in order.
-	d.statuses.apply(wh, h, autoDisable, func(st *schemas.SubscriptionStatus) {
+	d.statuses.apply(wh, h, wh.AutoDisableAfter, func(st *schemas.SubscriptionStatus) {
 		if st != nil {
 			d.metrics.statuses.WithLabelValues(st.Status).Inc()
 			out.add(d.serde, d.names.SubscriptionStatus, wh.ID, st)

@@ -15,9 +15,6 @@ import (
 	"github.com/hookstream/hookstream/schemas"
 )
 
-// DefaultAutoDisableAfter is Atomic's documented limit.
-const DefaultAutoDisableAfter = 23
-
 // Attempt is what one finished attempt tells about the endpoint.
 type Attempt struct {
 	Result     outcome.Result
@@ -33,7 +30,7 @@ type Attempt struct {
 // be written (a success on a healthy webhook writes nothing).
 func Next(prev schemas.SubscriptionStatus, webhookID string, a Attempt, autoDisableAfter int32) (schemas.SubscriptionStatus, bool) {
 	if autoDisableAfter <= 0 {
-		autoDisableAfter = DefaultAutoDisableAfter
+		autoDisableAfter = schemas.DefaultAutoDisableAfter
 	}
 	next := prev
 	next.WebhookID = webhookID

@@ -29,11 +29,12 @@ import (
 
 	"github.com/hookstream/hookstream/outbound/signature"
 	"github.com/hookstream/hookstream/outbound/ssrf"
+	"github.com/hookstream/hookstream/schemas"
 )
 
 // Limits.
 const (
-	DefaultTimeout = 10 * time.Second
+	DefaultTimeout = schemas.DefaultTimeoutSeconds * time.Second
 	// MaxBodyRead is how much of a response body is read; the rest is
 	// never read (the connection is then closed rather than reused).
 	MaxBodyRead = 64 << 10

@@ -141,7 +141,7 @@ func run(ctx context.Context, f *flags) (*result, error) {
 	// are tiers, so any missing delivery is a real loss.
 	s, err := stack.Start(ctx, stack.Config{Kafka: kind, Bin: bin, Root: f.root, Dir: dir, Partitions: f.partitions,
 		RetryTiers: tiers, Routers: f.routers, Deliverers: f.deliverers,
-		DelivererFlags: []string{"--shutdown-timeout", "2s", "--auto-disable-after", "1000"}})
+		DelivererFlags: []string{"--shutdown-timeout", "2s"}})
 	if err != nil {
 		return res, err
 	}
