@@ -167,9 +167,8 @@ func (e *endpoint) next() []*job {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	stopping := e.d.stopping.Load()
-	now := time.Now()
 	if len(e.queue) > 0 && !stopping {
-		if wait := e.reserve(wh.RateLimitPerSecond, now); wait > 0 {
+		if wait := e.reserve(wh.RateLimitPerSecond); wait > 0 {
 			e.rest(wait)
 			return nil
 		}
@@ -241,8 +240,12 @@ func (d *Deliverer) sweepQueues() {
 // batch is one), which is what a receiver's own rate limit counts. A batch
 // the open circuit will skip sends no request and needs no leave. Called
 // with e.mu held.
-func (e *endpoint) reserve(perSecond float64, now time.Time) time.Duration {
-	if perSecond <= 0 || e.breaker.State(now) == circuit.Open {
+func (e *endpoint) reserve(perSecond float64) time.Duration {
+	if perSecond <= 0 {
+		return 0
+	}
+	now := time.Now()
+	if e.breaker.State(now) == circuit.Open {
 		return 0
 	}
 	if e.limiter == nil || e.limit != perSecond {
