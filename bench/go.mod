@@ -32,3 +32,5 @@ require (
 	github.com/twmb/franz-go/pkg/kmsg v1.15.0 // indirect
 	github.com/twmb/franz-go/plugin/kslog v1.0.0 // indirect
 )
+
+replace github.com/hookstream/hookstream/outbound => ../outbound

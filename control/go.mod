@@ -6,13 +6,11 @@ replace github.com/hookstream/hookstream/schemas => ../schemas
 
 replace github.com/hookstream/hookstream/platform => ../platform
 
-replace github.com/hookstream/hookstream/deliverer => ../deliverer
-
 replace github.com/hookstream/hookstream/router => ../router
 
 require (
 	github.com/evanphx/json-patch/v5 v5.9.11
-	github.com/hookstream/hookstream/deliverer v0.0.0
+	github.com/hookstream/hookstream/outbound v0.0.0-00010101000000-000000000000
 	github.com/hookstream/hookstream/platform v0.0.0
 	github.com/hookstream/hookstream/router v0.0.0-00010101000000-000000000000
 	github.com/hookstream/hookstream/schemas v0.0.0
@@ -45,3 +43,5 @@ require (
 	golang.org/x/sys v0.48.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+replace github.com/hookstream/hookstream/outbound => ../outbound

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hookstream/hookstream/platform/kafkatest"
 	"github.com/hookstream/hookstream/platform/subscription"
-	"github.com/hookstream/hookstream/router/route"
+	"github.com/hookstream/hookstream/router/source"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -41,7 +41,7 @@ func TestFlakyEndpointSucceedsOnThirdAttempt(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("%d requests, want 3", len(got))
 	}
-	want := route.DeliveryID(eventID, "flaky")
+	want := source.DeliveryID(eventID, "flaky")
 	for i, d := range got {
 		if d.id != want || !d.signedOK || d.userAgent != "hookstream/test" {
 			t.Errorf("request %d: webhook-id %q (want %q), signature ok %v, user agent %q", i+1, d.id, want, d.signedOK, d.userAgent)

@@ -16,11 +16,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/hookstream/hookstream/deliverer/deliver"
-	"github.com/hookstream/hookstream/deliverer/signature"
+	"github.com/hookstream/hookstream/outbound/signature"
 	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/platform/kafkatest"
 	"github.com/hookstream/hookstream/platform/secret"
-	"github.com/hookstream/hookstream/router/route"
+	"github.com/hookstream/hookstream/router/source"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -93,6 +93,7 @@ type delivery struct {
 	id        string // webhook-id
 	status    int    // what the receiver answered
 	body      []byte
+	header    http.Header
 	signedOK  bool
 	userAgent string
 	at        time.Time // when the request arrived
@@ -128,7 +129,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	secrets := r.secrets
 	r.mu.Unlock()
 	status := r.respond(id, n)
-	d := delivery{id: id, status: status, body: body, userAgent: req.Header.Get("User-Agent"), at: arrived}
+	d := delivery{id: id, status: status, body: body, header: req.Header.Clone(), userAgent: req.Header.Get("User-Agent"), at: arrived}
 	if len(secrets) > 0 {
 		d.signedOK = signature.Verify(req.Header, body, secrets, time.Now(), signature.DefaultTolerance) == nil
 	}
@@ -187,7 +188,7 @@ func taskRecord(t testing.TB, env *kafkatest.Env, webhookID, eventID string) (*k
 	ev, _ := json.Marshal(map[string]any{"eventId": eventID, "eventType": "entityCreated", "timestamp": now.UnixMilli(),
 		"entity": map[string]any{"id": "e-" + eventID, "type": "table", "name": "orders"}})
 	task := schemas.DeliveryTask{
-		DeliveryID: route.DeliveryID(eventID, webhookID), WebhookID: webhookID, EventID: eventID, EventType: "entityCreated",
+		DeliveryID: source.DeliveryID(eventID, webhookID), WebhookID: webhookID, EventID: eventID, EventType: "entityCreated",
 		Event: string(ev), EventTime: now, RoutedAt: now, Attempt: 1, NotBefore: now,
 	}
 	b, err := env.Serde.Encode(&task)

@@ -21,6 +21,7 @@ import (
 	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/platform/kafkatest"
 	"github.com/hookstream/hookstream/router/route"
+	"github.com/hookstream/hookstream/router/source"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -203,7 +204,7 @@ func TestRoutingEndToEnd(t *testing.T) {
 		byHook[task.WebhookID] = task
 	}
 	if task := byHook["tables"]; task.EventID != "00000000-0000-4000-8000-00000000000a" || task.EventType != "entityCreated" ||
-		task.DeliveryID != route.DeliveryID(task.EventID, "tables") || task.Attempt != 1 || !strings.Contains(task.Event, `"type":"table"`) {
+		task.DeliveryID != source.DeliveryID(task.EventID, "tables") || task.Attempt != 1 || !strings.Contains(task.Event, `"type":"table"`) {
 		t.Errorf("table task %+v", task)
 	}
 	if task := byHook["failures"]; task.EventType != "workflowFailed" || !strings.Contains(task.Event, `"failedSteps":["extract"]`) {

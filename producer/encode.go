@@ -7,12 +7,13 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/hookstream/hookstream/platform/topic"
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/schemas"
 )
 
 // HeaderEventType is the record header carrying the event type, so consumers
 // and tools (kcat, the router's metrics) can see it without decoding Avro.
-const HeaderEventType = "eventType"
+const HeaderEventType = wire.HeaderEventType
 
 // encoder turns events into records. It is separate from the Kafka client so
 // that the CPU cost of an event (prepare, validate, Avro) can be measured and

@@ -13,15 +13,7 @@ import (
 // BuiltinEventTypes is the built-in catalogue of metadata event types
 // (DESIGN §4). Webhook subscriptions name these types, so an event with a
 // misspelt type would silently match nothing: it is refused at the source.
-var BuiltinEventTypes = []string{
-	"entityCreated",
-	"entityUpdated",
-	"entitySoftDeleted",
-	"entityDeleted",
-	"customMetadataUpdated",
-	"tagAdded",
-	"tagRemoved",
-}
+var BuiltinEventTypes = schemas.MetadataEventTypes
 
 // Workflow statuses; the record header and the router's event type follow
 // from them (workflowSucceeded / workflowFailed).

@@ -1,14 +1,21 @@
 package schemas
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"time"
+	"unicode/utf8"
 
 	"github.com/linkedin/goavro/v2"
 )
 
 var timeType = reflect.TypeOf(time.Time{})
+
+// errInvalidUTF8: Avro strings are UTF-8 by specification. A string that is
+// not is refused rather than repaired, so nothing downstream (metric labels,
+// JSON payloads, logs) ever meets it or silently changes it.
+var errInvalidUTF8 = errors.New("string is not valid UTF-8")
 
 // toNative turns a Go value into goavro's native form for schema n.
 func toNative(n *node, v reflect.Value) (any, error) {
@@ -186,6 +193,9 @@ func fromNative(n *node, native any, v reflect.Value) error {
 		}
 		out := reflect.MakeMapWithSize(v.Type(), len(m))
 		for k, item := range m {
+			if !utf8.ValidString(k) {
+				return fmt.Errorf("map key: %w", errInvalidUTF8)
+			}
 			ev := reflect.New(v.Type().Elem()).Elem()
 			if err := fromNative(n.items, item, ev); err != nil {
 				return err
@@ -224,6 +234,9 @@ func setPrimitive(n *node, native any, v reflect.Value) error {
 	case bool:
 		v.SetBool(x)
 	case string:
+		if !utf8.ValidString(x) {
+			return errInvalidUTF8
+		}
 		v.SetString(x)
 	case []byte:
 		v.SetBytes(x)

@@ -2,6 +2,7 @@ package schemas_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http/httptest"
 	"reflect"
@@ -61,7 +62,8 @@ func samples() []any {
 				Domains: []string{"Sales"}, Tags: []string{"PII.Sensitive"}, WorkflowNames: []string{"nightly"},
 				PackageNames: []string{"@atlan/snowflake"},
 			},
-			PayloadFormat: "slack", Headers: map[string]string{"X-Team": "data"}, Signature: "hmac-sha256",
+			PayloadFormat: "slack", Headers: map[string]string{"Accept": "application/json"},
+			SealedHeaders: map[string][]byte{"Authorization": {7, 8, 9}}, Signature: "hmac-sha256",
 			EncryptedSecret: []byte{1, 2, 3}, PreviousEncryptedSecret: []byte{4, 5},
 			PreviousSecretExpiresAt: ptr(at.Add(24 * time.Hour)), TimeoutSeconds: 5, BatchSize: 10,
 			MaxAttempts: 4, RateLimitPerSecond: 2.5, AutoDisableAfter: 23, CreatedAt: at, UpdatedAt: at.Add(time.Hour),
@@ -218,6 +220,56 @@ func TestEvolutionUnderBackwardCompatibility(t *testing.T) {
 	}
 }
 
+// TestSubscriptionBeforeSealedHeaders: a subscription written before
+// sealedHeaders existed (every custom header in clear in headers) still
+// decodes, and the schema that added the field is accepted as BACKWARD
+// compatible with it.
+func TestSubscriptionBeforeSealedHeaders(t *testing.T) {
+	serde, client := newSerde(t)
+	ctx := context.Background()
+	current := schemas.MustLoad().Get("Subscription").Text
+	var tree map[string]any
+	if err := json.Unmarshal([]byte(current), &tree); err != nil {
+		t.Fatal(err)
+	}
+	var fields []any
+	for _, f := range tree["fields"].([]any) {
+		if f.(map[string]any)["name"] != "sealedHeaders" {
+			fields = append(fields, f)
+		}
+	}
+	if len(fields) != len(tree["fields"].([]any))-1 {
+		t.Fatal("the Subscription schema has no sealedHeaders field")
+	}
+	tree["fields"] = fields
+	oldText, _ := json.Marshal(tree)
+	subject := "hookstream.subscriptions-value"
+	ss, err := client.CreateSchema(ctx, subject, sr.Schema{Schema: string(oldText)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldSchema, err := schemas.Parse(string(oldText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := *samples()[2].(*schemas.Subscription)
+	sub.Headers, sub.SealedHeaders = map[string]string{"Authorization": "Bearer old"}, nil
+	wire, err := schemas.EncodeWith(oldSchema, ss.ID, &sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := serde.Register(ctx, subject, "Subscription"); err != nil {
+		t.Fatalf("the schema with sealedHeaders must be accepted after the one without: %v", err)
+	}
+	var got schemas.Subscription
+	if err := serde.Decode(ctx, wire, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Headers["Authorization"] != "Bearer old" || len(got.SealedHeaders) != 0 || got.ID != sub.ID {
+		t.Fatalf("old record decoded as %+v", got)
+	}
+}
+
 func TestDecodeErrors(t *testing.T) {
 	serde, _ := newSerde(t)
 	ctx := context.Background()
@@ -282,4 +334,66 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Avro strings are UTF-8: a value whose bytes were edited into invalid
+// UTF-8 is malformed, wherever the string sits (field, array item, map key
+// or value), and the error names the field without quoting the bytes.
+func TestInvalidUTF8IsMalformed(t *testing.T) {
+	serde, _ := newSerde(t)
+	ctx := context.Background()
+	if _, err := serde.Register(ctx, "m-value", "MetadataChangeEvent"); err != nil {
+		t.Fatal(err)
+	}
+	const bad = "bad\xffutf8"
+	for _, tc := range []struct {
+		name  string
+		edit  func(*schemas.MetadataChangeEvent)
+		field string
+	}{
+		{"field", func(e *schemas.MetadataChangeEvent) { e.EventType = bad }, "eventType"},
+		{"array item", func(e *schemas.MetadataChangeEvent) { e.Entity.Tags = []string{"ok", bad} }, "tags"},
+		{"map key", func(e *schemas.MetadataChangeEvent) { e.Entity.CustomMetadata = map[string]string{bad: "1"} }, "customMetadata"},
+		{"map value", func(e *schemas.MetadataChangeEvent) { e.Entity.CustomMetadata = map[string]string{"k": bad} }, "customMetadata"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := *samples()[0].(*schemas.MetadataChangeEvent)
+			ev.Entity.CustomMetadata = map[string]string{}
+			tc.edit(&ev)
+			b, err := serde.Encode(&ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out schemas.MetadataChangeEvent
+			err = serde.Decode(ctx, b, &out)
+			if !errors.Is(err, schemas.ErrMalformed) || !strings.Contains(err.Error(), tc.field) || !strings.Contains(err.Error(), "UTF-8") {
+				t.Fatalf("got %v, want malformed naming %s and UTF-8", err, tc.field)
+			}
+			if strings.Contains(err.Error(), "\xff") {
+				t.Fatalf("error quotes the bytes: %q", err)
+			}
+		})
+	}
+	// NUL is valid UTF-8 and is kept as is.
+	ev := *samples()[0].(*schemas.MetadataChangeEvent)
+	ev.EventType = "entity\x00Created"
+	b, err := serde.Encode(&ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out schemas.MetadataChangeEvent
+	if err := serde.Decode(ctx, b, &out); err != nil || out.EventType != ev.EventType {
+		t.Fatalf("NUL: %v %q", err, out.EventType)
+	}
+}
+
+func TestEventTypeLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"entityCreated": "entityCreated", schemas.EventWorkflowFailed: schemas.EventWorkflowFailed,
+		"": schemas.OtherEventType, "x\xff": schemas.OtherEventType, "acknowledgedAccess": schemas.OtherEventType,
+	} {
+		if got := schemas.EventTypeLabel(in); got != want {
+			t.Errorf("EventTypeLabel(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -78,25 +78,29 @@ type WorkflowCompletionEvent struct {
 // EventType is workflowSucceeded or workflowFailed, following Status.
 func (w *WorkflowCompletionEvent) EventType() string {
 	if w.Status == "succeeded" {
-		return "workflowSucceeded"
+		return EventWorkflowSucceeded
 	}
-	return "workflowFailed"
+	return EventWorkflowFailed
 }
 
 // Subscription is a webhook as stored in the compacted subscriptions topic.
 type Subscription struct {
-	ID                      string            `avro:"id"`
-	Name                    string            `avro:"name"`
-	Description             string            `avro:"description"`
-	URL                     string            `avro:"url"`
-	Method                  string            `avro:"method"`
-	Enabled                 bool              `avro:"enabled"`
-	Owner                   string            `avro:"owner"`
-	Global                  bool              `avro:"global"`
-	EventTypes              []string          `avro:"eventTypes"`
-	Filters                 Filters           `avro:"filters"`
-	PayloadFormat           string            `avro:"payloadFormat"`
+	ID            string   `avro:"id"`
+	Name          string   `avro:"name"`
+	Description   string   `avro:"description"`
+	URL           string   `avro:"url"`
+	Method        string   `avro:"method"`
+	Enabled       bool     `avro:"enabled"`
+	Owner         string   `avro:"owner"`
+	Global        bool     `avro:"global"`
+	EventTypes    []string `avro:"eventTypes"`
+	Filters       Filters  `avro:"filters"`
+	PayloadFormat string   `avro:"payloadFormat"`
+	// Headers are the custom headers whose values are not credentials;
+	// SealedHeaders the others, each sealed with the secret key. Records
+	// written before SealedHeaders existed hold every header in Headers.
 	Headers                 map[string]string `avro:"headers"`
+	SealedHeaders           map[string][]byte `avro:"sealedHeaders"`
 	Signature               string            `avro:"signature"`
 	EncryptedSecret         []byte            `avro:"encryptedSecret"`
 	PreviousEncryptedSecret []byte            `avro:"previousEncryptedSecret"`
@@ -170,6 +174,7 @@ type DeliveryAttempt struct {
 	RequestHeaders  map[string]string `avro:"requestHeaders"`
 	ResponseSnippet string            `avro:"responseSnippet"`
 	Event           string            `avro:"event"`
+	EventOmitted    bool              `avro:"eventOmitted"`
 	NextAttemptAt   *time.Time        `avro:"nextAttemptAt"`
 	Timestamp       time.Time         `avro:"timestamp"`
 }
@@ -183,7 +188,7 @@ type DeadLetter struct {
 	DeadLetteredAt time.Time    `avro:"deadLetteredAt"`
 }
 
-// RejectedRecord is a record a consumer could not decode.
+// RejectedRecord is a record a consumer could not decode, route or deliver.
 type RejectedRecord struct {
 	Topic      string    `avro:"topic"`
 	Partition  int32     `avro:"partition"`
@@ -193,4 +198,7 @@ type RejectedRecord struct {
 	Key        []byte    `avro:"key"`
 	Value      []byte    `avro:"value"`
 	RejectedAt time.Time `avro:"rejectedAt"`
+	Truncated  bool      `avro:"truncated"`
+	KeySize    int64     `avro:"keySize"`
+	ValueSize  int64     `avro:"valueSize"`
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/hookstream/hookstream/bench/proc"
 	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/platform/provision"
+	"github.com/hookstream/hookstream/platform/schemastore"
 	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/schemas/registry"
 )
@@ -250,7 +251,7 @@ func (s *Stack) startRegistry(ctx context.Context) error {
 			}
 		}
 	}
-	reg, err := registry.New(ctx, registry.NewKafkaStore(client, names.Schemas), slog.New(slog.DiscardHandler))
+	reg, err := registry.New(ctx, schemastore.New(client, names.Schemas, slog.New(slog.DiscardHandler)), slog.New(slog.DiscardHandler))
 	if err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}

@@ -43,7 +43,7 @@ const repoRoot = "../.."
 func TestCommandFlagsTableMatchesCommands(t *testing.T) {
 	for _, name := range usageCommands(t) {
 		if _, ok := commandFlags[name]; !ok {
-			t.Errorf("command %q is in the usage text but not in commandFlags (flagsets.go)", name)
+			t.Errorf("command %q is in the usage text but not in commandFlags (flagsets_test.go)", name)
 		}
 	}
 	for name := range commandFlags {
@@ -454,14 +454,6 @@ func readYAML(t *testing.T, path string, v any) {
 	if err := yaml.Unmarshal(b, v); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-}
-
-func mapsKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	return keys
 }
 
 // testSecretKey is 32 bytes, base64: what the deliverer and API need to start.

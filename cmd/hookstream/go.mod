@@ -11,6 +11,7 @@ replace github.com/hookstream/hookstream/producer => ../../producer
 require (
 	github.com/hookstream/hookstream/control v0.0.0
 	github.com/hookstream/hookstream/deliverer v0.0.0
+	github.com/hookstream/hookstream/outbound v0.0.0-00010101000000-000000000000
 	github.com/hookstream/hookstream/platform v0.0.0
 	github.com/hookstream/hookstream/producer v0.0.0
 	github.com/hookstream/hookstream/schemas v0.0.0
@@ -57,3 +58,5 @@ replace github.com/hookstream/hookstream/router => ../../router
 replace github.com/hookstream/hookstream/deliverer => ../../deliverer
 
 replace github.com/hookstream/hookstream/control => ../../control
+
+replace github.com/hookstream/hookstream/outbound => ../../outbound

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/hookstream/hookstream/cmd/hookstream/receiver"
-	"github.com/hookstream/hookstream/deliverer/signature"
+	"github.com/hookstream/hookstream/outbound/signature"
 	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/platform/ops"
 )

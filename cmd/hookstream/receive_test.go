@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookstream/hookstream/deliverer/signature"
+	"github.com/hookstream/hookstream/outbound/signature"
 )
 
 // chanWriter hands every Write to the test as it happens, so the test can

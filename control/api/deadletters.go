@@ -58,7 +58,7 @@ func (s *Server) redriveDeadLetters(w http.ResponseWriter, r *http.Request, p au
 	slices.Sort(req.IDs)
 	req.IDs = slices.Compact(req.IDs)
 	if req.WebhookID != "" {
-		if _, err := s.lookup(p, req.WebhookID); err != nil {
+		if _, err := s.lookupToManage(p, req.WebhookID); err != nil {
 			return err
 		}
 	}
@@ -70,8 +70,15 @@ func (s *Server) redriveDeadLetters(w http.ResponseWriter, r *http.Request, p au
 	tasks := make([]schemas.DeliveryTask, 0, len(entries))
 	ids := make([]string, 0, len(entries))
 	for _, e := range entries {
-		if _, ok := s.table.Get(e.WebhookID); !ok {
+		wh, ok := s.table.Get(e.WebhookID)
+		if !ok {
 			continue // the webhook is gone; the deliverer would only drop it
+		}
+		if !manageable(p, wh) {
+			if req.All {
+				continue // "all" is all the caller may redrive
+			}
+			return errGlobalAdminsOnly
 		}
 		tasks = append(tasks, deadletter.Redriven(e, now))
 		ids = append(ids, e.ID)

@@ -35,7 +35,7 @@ func decodeStrict(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return jsonError(err, b, v)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return badRequest("malformed_json", "", "unexpected data after the JSON value")
@@ -43,7 +43,8 @@ func decodeStrict(b []byte, v any) error {
 	return nil
 }
 
-func jsonError(err error) error {
+// jsonError turns a decoding error of b into v into a 400 naming the field.
+func jsonError(err error, b []byte, v any) error {
 	var (
 		typeErr   *json.UnmarshalTypeError
 		syntaxErr *json.SyntaxError
@@ -58,8 +59,8 @@ func jsonError(err error) error {
 		return badRequest("malformed_json", "", "the JSON body is truncated")
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		name = strings.Trim(name, `"`)
-		return badRequest("unknown_field", name, fmt.Sprintf("unknown field %q", name))
+		path := unknownFieldPath(b, v, strings.Trim(name, `"`))
+		return badRequest("unknown_field", path, fmt.Sprintf("unknown field %q", path))
 	}
 	return badRequest("malformed_json", "", err.Error())
 }

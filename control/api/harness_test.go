@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,6 +35,28 @@ type harness struct {
 	cfg Config
 	srv *Server
 	url string
+	// logs is everything the servers logged, at debug level; reg holds
+	// the current server's metrics.
+	logs *syncBuffer
+	reg  *prometheus.Registry
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func testConfig(t *testing.T, env *kafkatest.Env) Config {
@@ -51,7 +74,7 @@ func testConfig(t *testing.T, env *kafkatest.Env) Config {
 
 func newHarness(t *testing.T) *harness {
 	env := kafkatest.Start(t)
-	h := &harness{t: t, env: env, cfg: testConfig(t, env)}
+	h := &harness{t: t, env: env, cfg: testConfig(t, env), logs: &syncBuffer{}}
 	h.start()
 	return h
 }
@@ -62,7 +85,8 @@ func (h *harness) start() {
 	if err := h.cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(h.cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	h.reg = prometheus.NewRegistry()
+	srv, err := New(h.cfg, slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), h.reg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,4 +205,19 @@ func errorOf(t *testing.T, out map[string]any) (code, field string) {
 // hook is a webhook spec for a URL.
 func hook(name, url string) map[string]any {
 	return map[string]any{"name": name, "url": url, "eventTypes": []string{"entityCreated", "tagAdded"}}
+}
+
+// sentHeaders are the custom headers of webhook id as the deliverer will
+// send them: the stored ones, the sealed ones opened.
+func (h *harness) sentHeaders(id string) map[string]string {
+	h.t.Helper()
+	w, ok := h.srv.Table().Get(id)
+	if !ok {
+		h.t.Fatalf("webhook %s not in the table", id)
+	}
+	got, err := h.srv.sealer.OpenHeaders(w.Headers, w.SealedHeaders)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return got
 }

@@ -48,6 +48,9 @@ func (s *Server) retryAttempt(w http.ResponseWriter, r *http.Request, p auth.Pri
 	if err != nil {
 		return notFound("history record " + rec.ID)
 	}
+	if !manageable(p, wh) {
+		return errGlobalAdminsOnly
+	}
 	now := time.Now().UTC()
 	t := schemas.DeliveryTask{
 		DeliveryID: newID("msg_retry_"), WebhookID: wh.ID, EventID: rec.EventID, EventType: rec.EventType,

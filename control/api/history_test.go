@@ -256,10 +256,14 @@ func TestReplayRoutesARangeToOneWebhook(t *testing.T) {
 		FailedSteps: []string{}, RunningSteps: []string{}, LastThreeRuns: []string{}, PotentialIssues: []string{}})
 	deliveries := h.watchDeliveries()
 
-	for body, field := range map[string]string{`{}`: "since", `{"since":"2026-01-01T00:00:00Z","until":"2025-01-01T00:00:00Z"}`: "until", `{"since":"3026-01-01T00:00:00Z"}`: "since", `{"since":"1969-12-31T23:59:59.999Z"}`: "since"} {
+	for body, field := range map[string]string{`{}`: "since", `{"since":"2026-01-01T00:00:00Z","until":"2025-01-01T00:00:00Z"}`: "until", `{"since":"3026-01-01T00:00:00Z"}`: "since", `{"since":"1969-12-31T23:59:59.999Z"}`: "since",
+		`{"since":"yesterday"}`: "since", `{"since":"2026-01-01T00:00:00Z","until":"tomorrow"}`: "until", `{"since":"2026-01-01"}`: "since", `{"since":5}`: "since"} {
 		status, out := h.do(aliceToken, "POST", "/api/v1/webhooks/"+id+"/replay", body)
 		if _, f := errorOf(t, out); status != 400 || f != field {
 			t.Errorf("%s: %d %q", body, status, f)
+		}
+		if msg := out["error"].(map[string]any)["message"].(string); strings.Contains(msg, "parsing time") || strings.Contains(msg, "2006") {
+			t.Errorf("%s: the message is the parser's: %q", body, msg)
 		}
 	}
 	status, out := h.do(aliceToken, "POST", "/api/v1/webhooks/"+id+"/replay", map[string]any{"since": start.Add(-time.Minute).Format(time.RFC3339Nano)})

@@ -25,7 +25,7 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request, p auth.Pri
 	}
 	var hits []subscription.Webhook
 	for _, wh := range s.webhooks() {
-		if s.visible(p, wh) {
+		if readable(p, wh) {
 			hits = append(hits, wh)
 		}
 	}

@@ -65,13 +65,18 @@ func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
 
 // timeParam reads an RFC 3339 time; absent is the zero time.
 func timeParam(q url.Values, name string) (time.Time, error) {
-	v := q.Get(name)
+	return parseTime("invalid_parameter", name, q.Get(name))
+}
+
+// parseTime reads v, the RFC 3339 time named name; "" is the zero time. A
+// bad value is a 400 of code naming the field.
+func parseTime(code, name, v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return time.Time{}, badRequest("invalid_parameter", name, name+" must be an RFC 3339 time, e.g. 2026-01-02T15:04:05Z")
+		return time.Time{}, badRequest(code, name, name+" must be an RFC 3339 time, e.g. 2026-01-02T15:04:05Z")
 	}
 	return t, nil
 }

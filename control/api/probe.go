@@ -10,9 +10,10 @@ import (
 	"github.com/hookstream/hookstream/control/auth"
 	"github.com/hookstream/hookstream/control/catalog"
 	"github.com/hookstream/hookstream/control/webhook"
-	"github.com/hookstream/hookstream/deliverer/payload"
-	"github.com/hookstream/hookstream/deliverer/send"
-	"github.com/hookstream/hookstream/deliverer/signature"
+	"github.com/hookstream/hookstream/outbound/credential"
+	"github.com/hookstream/hookstream/outbound/payload"
+	"github.com/hookstream/hookstream/outbound/send"
+	"github.com/hookstream/hookstream/outbound/signature"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -29,15 +30,17 @@ type probeResult struct {
 }
 
 func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	wh, err := s.lookup(p, r.PathValue("id"))
+	wh, err := s.lookupToManage(p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	secrets, err := s.openSecrets(wh.Subscription)
+	cred, err := credential.Open(s.sealer, &wh.Subscription, time.Now())
 	if err != nil {
 		return err
 	}
-	res, err := s.probe(r, wh.ID, webhook.SpecOf(wh.Subscription), secrets)
+	sp := webhook.SpecOf(wh.Subscription)
+	sp.Headers = cred.Headers
+	res, err := s.probe(r, wh.ID, sp, cred.Secrets)
 	if err != nil {
 		return err
 	}
@@ -147,23 +150,6 @@ func sampleTask(webhookID string, types []string) schemas.DeliveryTask {
 		DeliveryID: newID("msg_test_"), WebhookID: webhookID, EventID: eventID, EventType: eventType,
 		Event: string(b), EventTime: now, RoutedAt: now, Attempt: 1, NotBefore: now,
 	}
-}
-
-// openSecrets returns the webhook's signing secrets: the current one and,
-// while its grace period lasts, the rotated-out one.
-func (s *Server) openSecrets(sub schemas.Subscription) ([]string, error) {
-	cur, err := s.sealer.Open(sub.EncryptedSecret)
-	if err != nil {
-		return nil, err
-	}
-	out := []string{cur}
-	if sub.PreviousSecretExpiresAt != nil && time.Now().Before(*sub.PreviousSecretExpiresAt) {
-		prev, err := s.sealer.Open(sub.PreviousEncryptedSecret)
-		if err == nil && prev != "" {
-			out = append(out, prev)
-		}
-	}
-	return out, nil
 }
 
 // hostOf is what logs say of a URL: its host, never its path or query,

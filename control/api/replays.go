@@ -21,13 +21,15 @@ func newReplays() *replays { return &replays{jobs: map[string]*replay.Job{}} }
 
 func (r *replays) wait() { r.wg.Wait() }
 
+// replayRequest is read as text so a bad time is a 400 naming its field,
+// not a decoder's message.
 type replayRequest struct {
-	Since time.Time `json:"since"`
-	Until time.Time `json:"until"`
+	Since string `json:"since"`
+	Until string `json:"until"`
 }
 
 func (s *Server) startReplay(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	wh, err := s.lookup(p, r.PathValue("id"))
+	wh, err := s.lookupToManage(p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -39,22 +41,31 @@ func (s *Server) startReplay(w http.ResponseWriter, r *http.Request, p auth.Prin
 	if err := decodeStrict(body, &req); err != nil {
 		return err
 	}
-	switch {
-	case req.Since.IsZero():
+	if req.Since == "" {
 		return badRequest("invalid_field", "since", "since is required (RFC 3339)")
-	case req.Since.Before(time.Unix(0, 0)):
+	}
+	since, err := parseTime("invalid_field", "since", req.Since)
+	if err != nil {
+		return err
+	}
+	until, err := parseTime("invalid_field", "until", req.Until)
+	if err != nil {
+		return err
+	}
+	switch {
+	case since.Before(time.Unix(0, 0)):
 		// Kafka reads negative timestamps as "earliest"/"latest".
 		return badRequest("invalid_field", "since", "since must not be before 1970-01-01T00:00:00Z")
-	case !req.Until.IsZero() && !req.Until.After(req.Since):
+	case !until.IsZero() && !until.After(since):
 		return badRequest("invalid_field", "until", "until must be after since")
-	case req.Since.After(time.Now()):
+	case since.After(time.Now()):
 		return badRequest("invalid_field", "since", "since is in the future")
 	}
 	if !wh.Deliverable() {
 		return &apiError{Status: http.StatusConflict, Code: "webhook_not_deliverable", Field: "status",
 			Message: "the webhook is " + wh.State() + "; enable it (PATCH) before replaying"}
 	}
-	job := replay.NewJob(newID("rp_"), wh.ID, req.Since, req.Until)
+	job := replay.NewJob(newID("rp_"), wh.ID, since, until)
 	s.replays.mu.Lock()
 	s.replays.jobs[job.Progress().ID] = job
 	s.replays.mu.Unlock()

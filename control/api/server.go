@@ -23,15 +23,16 @@ import (
 	"github.com/hookstream/hookstream/control/deadletter"
 	"github.com/hookstream/hookstream/control/history"
 	"github.com/hookstream/hookstream/control/replay"
-	"github.com/hookstream/hookstream/control/tail"
 	"github.com/hookstream/hookstream/control/webhook"
-	"github.com/hookstream/hookstream/deliverer/send"
-	"github.com/hookstream/hookstream/deliverer/ssrf"
+	"github.com/hookstream/hookstream/outbound/send"
+	"github.com/hookstream/hookstream/outbound/ssrf"
 	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/platform/provision"
 	"github.com/hookstream/hookstream/platform/secret"
 	"github.com/hookstream/hookstream/platform/subscription"
+	"github.com/hookstream/hookstream/platform/tail"
 	"github.com/hookstream/hookstream/platform/topic"
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -137,8 +138,8 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.client, s.serde = client, serde
 	s.follower = subscription.NewFollower(base, s.names.Subscriptions, s.names.SubscriptionStatus, serde, s.table, s.log)
-	attempts := tail.New(base, s.names.Attempts, s.applyAttempt, s.log)
-	dead := tail.New(base, s.names.DeadLetters, s.applyDeadLetter, s.log)
+	attempts := tail.New(base, s.applyAttempt, s.log, s.names.Attempts)
+	dead := tail.New(base, s.applyDeadLetter, s.log, s.names.DeadLetters)
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.follower.Run(gctx) })
@@ -162,9 +163,9 @@ func (s *Server) Run(ctx context.Context) error {
 	return g.Wait()
 }
 
-func (s *Server) applyAttempt(r *kgo.Record) {
+func (s *Server) applyAttempt(ctx context.Context, r *kgo.Record) {
 	var a schemas.DeliveryAttempt
-	if err := s.serde.Decode(context.Background(), r.Value, &a); err != nil {
+	if err := s.serde.Decode(ctx, r.Value, &a); err != nil {
 		s.log.Warn("history: skip undecodable attempt", "partition", r.Partition, "offset", r.Offset, "err", err)
 		return
 	}
@@ -172,17 +173,17 @@ func (s *Server) applyAttempt(r *kgo.Record) {
 	s.metrics.historySize.Inc()
 }
 
-func (s *Server) applyDeadLetter(r *kgo.Record) {
+func (s *Server) applyDeadLetter(ctx context.Context, r *kgo.Record) {
 	if r.Value == nil {
 		for _, h := range r.Headers {
-			if h.Key == deadletter.RedrivenHeader {
+			if h.Key == wire.HeaderRedriven {
 				s.deadLetters.MarkRedriven(string(r.Key), r.Timestamp.UTC())
 			}
 		}
 		return
 	}
 	var d schemas.DeadLetter
-	if err := s.serde.Decode(context.Background(), r.Value, &d); err != nil {
+	if err := s.serde.Decode(ctx, r.Value, &d); err != nil {
 		s.log.Warn("dead letters: skip undecodable record", "partition", r.Partition, "offset", r.Offset, "err", err)
 		return
 	}

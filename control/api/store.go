@@ -7,7 +7,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/hookstream/hookstream/control/deadletter"
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -56,13 +56,11 @@ func (s *Server) writeAndWait(ctx context.Context, rec *kgo.Record) error {
 func (s *Server) enqueue(ctx context.Context, tasks []schemas.DeliveryTask) error {
 	recs := make([]*kgo.Record, 0, len(tasks))
 	for i := range tasks {
-		t := &tasks[i]
-		b, err := s.serde.Encode(t)
+		rec, err := wire.TaskRecord(s.serde, s.names.Deliveries, &tasks[i])
 		if err != nil {
-			return fmt.Errorf("encode task %s: %w", t.DeliveryID, err)
+			return err
 		}
-		recs = append(recs, &kgo.Record{Topic: s.names.Deliveries, Key: []byte(t.WebhookID), Value: b,
-			Headers: []kgo.RecordHeader{{Key: "eventType", Value: []byte(t.EventType)}}})
+		recs = append(recs, rec)
 	}
 	if err := s.client.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 		return fmt.Errorf("enqueue %d tasks: %w", len(recs), err)
@@ -76,7 +74,7 @@ func (s *Server) markRedriven(ctx context.Context, ids []string, at time.Time) e
 	recs := make([]*kgo.Record, 0, len(ids))
 	for _, id := range ids {
 		recs = append(recs, &kgo.Record{Topic: s.names.DeadLetters, Key: []byte(id), Timestamp: at,
-			Headers: []kgo.RecordHeader{{Key: deadletter.RedrivenHeader, Value: []byte(at.Format(time.RFC3339Nano))}}})
+			Headers: []kgo.RecordHeader{wire.Header(wire.HeaderRedriven, at.Format(time.RFC3339Nano))}})
 	}
 	if err := s.client.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 		return fmt.Errorf("mark %d dead letters redriven: %w", len(ids), err)

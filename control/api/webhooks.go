@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -111,7 +112,9 @@ func (s *Server) create(r *http.Request, p auth.Principal, sp webhook.Spec) (web
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	sub := schemas.Subscription{ID: newID("wh_"), EncryptedSecret: sealed, CreatedAt: now, UpdatedAt: now, CreatedBy: p.User}
-	sp.Apply(&sub)
+	if err := s.apply(sp, &sub); err != nil {
+		return webhook.View{}, err
+	}
 	if err := s.putSubscription(r.Context(), &sub); err != nil {
 		return webhook.View{}, err
 	}
@@ -120,6 +123,26 @@ func (s *Server) create(r *http.Request, p auth.Principal, sp webhook.Spec) (web
 	v.Secret = plain
 	return v, nil
 }
+
+// apply writes sp onto sub, sealing the header values that are credentials.
+func (s *Server) apply(sp webhook.Spec, sub *schemas.Subscription) error {
+	sp.Apply(sub)
+	fe, err := webhook.StoreHeaders(sub, sp.Headers, s.sealer)
+	if fe != nil {
+		return invalid(fe)
+	}
+	return err
+}
+
+// Who may do what (docs/operations.md, "Threat model"): admins read and
+// manage every webhook. A user reads the webhooks they own, global ones an
+// admin made for them included, and manages only their own personal ones;
+// a global webhook is managed by admins alone. Another user's webhook is a
+// 404 to a user, as if it did not exist; a global webhook its owner may
+// read but not change is a 403.
+
+// errGlobalAdminsOnly answers a user acting on a global webhook they own.
+var errGlobalAdminsOnly = forbidden("global", "only admins manage global webhooks; its owner may read it")
 
 // checkOwnership keeps users to their own, personal webhooks.
 func checkOwnership(p auth.Principal, sp webhook.Spec) error {
@@ -130,16 +153,23 @@ func checkOwnership(p auth.Principal, sp webhook.Spec) error {
 		return forbidden("owner", "only admins create or move webhooks for another user")
 	}
 	if sp.Global {
-		return forbidden("global", "only admins manage global webhooks")
+		return errGlobalAdminsOnly
 	}
 	return nil
 }
 
-func (s *Server) visible(p auth.Principal, w subscription.Webhook) bool {
+// readable reports whether p may read w.
+func readable(p auth.Principal, w subscription.Webhook) bool {
 	return p.IsAdmin() || w.Owner == p.User
 }
 
-// visibleID is visible for a webhook id; ids of deleted webhooks are
+// manageable reports whether p may change w or act on it (send to it,
+// replay, retry, redrive).
+func manageable(p auth.Principal, w subscription.Webhook) bool {
+	return p.IsAdmin() || (w.Owner == p.User && !w.Global)
+}
+
+// visibleID is readable for a webhook id; ids of deleted webhooks are
 // visible to admins only.
 func (s *Server) visibleID(p auth.Principal) func(string) bool {
 	if p.IsAdmin() {
@@ -147,16 +177,28 @@ func (s *Server) visibleID(p auth.Principal) func(string) bool {
 	}
 	return func(id string) bool {
 		w, ok := s.table.Get(id)
-		return ok && w.Owner == p.User
+		return ok && readable(p, w)
 	}
 }
 
-// lookup returns a webhook the principal may see; another user's is a 404,
-// as if it did not exist.
+// lookup returns a webhook the principal may read; another user's is a
+// 404, as if it did not exist.
 func (s *Server) lookup(p auth.Principal, id string) (subscription.Webhook, error) {
 	w, ok := s.table.Get(id)
-	if !ok || !s.visible(p, w) {
+	if !ok || !readable(p, w) {
 		return subscription.Webhook{}, notFound("webhook " + id)
+	}
+	return w, nil
+}
+
+// lookupToManage returns a webhook the principal may change or act on.
+func (s *Server) lookupToManage(p auth.Principal, id string) (subscription.Webhook, error) {
+	w, err := s.lookup(p, id)
+	if err != nil {
+		return w, err
+	}
+	if !manageable(p, w) {
+		return subscription.Webhook{}, errGlobalAdminsOnly
 	}
 	return w, nil
 }
@@ -181,11 +223,15 @@ func (s *Server) patchWebhook(w http.ResponseWriter, r *http.Request, p auth.Pri
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	wh, err := s.lookup(p, r.PathValue("id"))
+	wh, err := s.lookupToManage(p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	doc, err := webhook.Patch(webhook.SpecOf(wh.Subscription), kind, body)
+	doc, err := webhook.Patch(wh.Subscription, kind, body)
+	var fe *webhook.FieldError
+	if errors.As(err, &fe) {
+		return badRequest("invalid_patch", fe.Field, fe.Error())
+	}
 	if err != nil {
 		return badRequest("invalid_patch", "", err.Error())
 	}
@@ -199,11 +245,13 @@ func (s *Server) patchWebhook(w http.ResponseWriter, r *http.Request, p auth.Pri
 	if fe := s.rules.Normalize(&sp); fe != nil {
 		return invalid(fe)
 	}
-	if err := checkOwnership(p, sp); err != nil && (sp.Owner != wh.Owner || sp.Global != wh.Global) {
+	if err := checkOwnership(p, sp); err != nil {
 		return err
 	}
 	sub := wh.Subscription
-	sp.Apply(&sub)
+	if err := s.apply(sp, &sub); err != nil {
+		return err
+	}
 	sub.UpdatedAt = time.Now().UTC().Truncate(time.Millisecond)
 	if err := s.putSubscription(r.Context(), &sub); err != nil {
 		return err
@@ -236,7 +284,7 @@ func (s *Server) reactivate(r *http.Request, old subscription.Webhook, sub schem
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	wh, err := s.lookup(p, r.PathValue("id"))
+	wh, err := s.lookupToManage(p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -253,7 +301,7 @@ func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request, p auth.Pr
 func (s *Server) rotateSecret(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	wh, err := s.lookup(p, r.PathValue("id"))
+	wh, err := s.lookupToManage(p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

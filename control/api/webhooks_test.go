@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hookstream/hookstream/platform/kafkatest"
 )
 
 func TestEveryRouteNeedsAToken(t *testing.T) {
@@ -104,6 +107,12 @@ func TestCreateRefusesBadInputAndWritesNothing(t *testing.T) {
 		{"no name", aliceToken, map[string]any{"url": "https://a.example.com"}, 400, "invalid_field", "name"},
 		{"unknown event type", aliceToken, map[string]any{"name": "x", "url": "https://a.example.com", "eventTypes": []string{"entityCreated", "entityExploded"}}, 400, "invalid_field", "eventTypes[1]"},
 		{"unknown field", aliceToken, map[string]any{"name": "x", "url": "https://a.example.com", "colour": "red"}, 400, "unknown_field", "colour"},
+		{"unknown nested field", aliceToken, `{"name":"x","url":"https://a.example.com","filters":{"tags":[],"bogus":1}}`, 400, "unknown_field", "filters.bogus"},
+		{"url of 200 KB", aliceToken, map[string]any{"name": "x", "url": "https://a.example.com/" + strings.Repeat("a", 200<<10)}, 400, "invalid_field", "url"},
+		{"url over 2048 bytes", aliceToken, map[string]any{"name": "x", "url": "https://a.example.com/" + strings.Repeat("a", 2049-len("https://a.example.com/"))}, 400, "invalid_field", "url"},
+		{"secret of 5 characters", aliceToken, map[string]any{"name": "x", "url": "https://a.example.com", "secret": "abcde"}, 400, "invalid_field", "secret"},
+		{"repetitive secret", aliceToken, map[string]any{"name": "x", "url": "https://a.example.com", "secret": strings.Repeat("ab", 32)}, 400, "invalid_field", "secret"},
+		{"short whsec_ secret", aliceToken, map[string]any{"name": "x", "url": "https://a.example.com", "secret": "whsec_c2hvcnQ="}, 400, "invalid_field", "secret"},
 		{"wrong type", aliceToken, `{"name":"x","url":"https://a.example.com","batchSize":"ten"}`, 400, "invalid_type", "batchSize"},
 		{"wrong nested type", aliceToken, `{"name":"x","url":"https://a.example.com","filters":{"tags":"PII"}}`, 400, "invalid_type", "filters.tags"},
 		{"truncated", aliceToken, `{"name":"x","url":"https://a.exa`, 400, "malformed_json", ""},
@@ -131,6 +140,12 @@ func TestCreateRefusesBadInputAndWritesNothing(t *testing.T) {
 	}
 	if _, list := h.do(adminToken, "GET", "/api/v1/webhooks", nil); list["count"] != 0.0 {
 		t.Fatalf("refused requests wrote webhooks: %v", list)
+	}
+	// The limits themselves are fine: a URL of 2048 bytes, a chosen secret
+	// of 24 varied characters.
+	long := "https://a.example.com/" + strings.Repeat("a", 2048-len("https://a.example.com/"))
+	if status, out := h.do(aliceToken, "POST", "/api/v1/webhooks", map[string]any{"name": "l", "url": long, "secret": "Tr0ub4dor&3-horse-staple"}); status != http.StatusCreated || out["secret"] != "Tr0ub4dor&3-horse-staple" {
+		t.Fatalf("a URL at the limit and a chosen secret: %d %v", status, out)
 	}
 	// Immuta's spelling and an admin's global webhook are fine.
 	status, out := h.do(adminToken, "POST", "/api/v1/webhooks", map[string]any{"name": "g", "url": "https://a.example.com", "global": true, "notificationType": []string{"ALL_NOTIFICATIONS"}})
@@ -163,6 +178,10 @@ func TestBatchCreateReportsEachItem(t *testing.T) {
 	if e["index"] != 1.0 || e["error"].(map[string]any)["field"] != "webhooks[1].url" {
 		t.Errorf("error item: %v", e)
 	}
+	_, out = h.do(aliceToken, "POST", "/api/v1/webhooks", `{"webhooks":[{"name":"n","url":"https://a.example.com","filters":{"bogus":1}}]}`)
+	if errs := out["errors"].([]any); len(errs) != 1 || errs[0].(map[string]any)["error"].(map[string]any)["field"] != "webhooks[0].filters.bogus" {
+		t.Errorf("unknown nested field of an item: %v", out)
+	}
 	if status, out := h.do(aliceToken, "POST", "/api/v1/webhooks", map[string]any{"webhooks": []any{map[string]any{"name": "bad"}}}); status != 400 || len(out["createdWebhooks"].([]any)) != 0 {
 		t.Errorf("all-bad batch: %d %v", status, out)
 	}
@@ -175,6 +194,12 @@ func TestListPagesAndSorts(t *testing.T) {
 	h := newHarness(t)
 	for _, n := range []string{"c", "a", "b"} {
 		h.create(aliceToken, hook(n, "https://a.example.com/"+n))
+		// createdAt has millisecond precision: webhooks made within one
+		// millisecond tie, and the order would fall to their random ids.
+		done := time.Now().Truncate(time.Millisecond)
+		kafkatest.WaitFor(t, time.Second, "the next millisecond", func() bool {
+			return time.Now().Truncate(time.Millisecond).After(done)
+		})
 	}
 	_, out := h.do(aliceToken, "GET", "/api/v1/webhooks?sortField=name&sortOrder=asc&offset=1&pageSize=1", nil)
 	recs := out["records"].([]any)

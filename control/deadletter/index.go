@@ -15,9 +15,6 @@ import (
 	"github.com/hookstream/hookstream/schemas"
 )
 
-// RedrivenHeader marks a redrive marker record.
-const RedrivenHeader = "redriven"
-
 // Entry is one dead letter as the API shows it.
 type Entry struct {
 	ID             string     `json:"id"`

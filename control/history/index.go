@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookstream/hookstream/outbound/send"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -37,16 +38,21 @@ type Record struct {
 // Success is the outcome of an attempt that got a 2xx.
 const Success = "success"
 
-// FromAttempt converts a stored attempt.
+// FromAttempt converts a stored attempt. Request headers are redacted again
+// by today's rule (send.Redact): a record written by an older deliverer,
+// which hid fewer headers, shows no more than a new one.
 func FromAttempt(a schemas.DeliveryAttempt) Record {
 	r := Record{
 		ID: a.AttemptID, DeliveryID: a.DeliveryID, WebhookID: a.WebhookID, EventID: a.EventID, EventType: a.EventType,
 		Attempt: a.Attempt, Tier: a.Tier, Outcome: a.Outcome, Success: a.Outcome == Success, StatusCode: a.StatusCode,
-		LatencyMs: a.LatencyMs, Error: a.Error, RequestHeaders: a.RequestHeaders, ResponseSnippet: a.ResponseSnippet,
-		NextAttemptAt: a.NextAttemptAt, Timestamp: a.Timestamp.UTC(),
+		LatencyMs: a.LatencyMs, Error: a.Error, RequestHeaders: make(map[string]string, len(a.RequestHeaders)),
+		ResponseSnippet: a.ResponseSnippet, NextAttemptAt: a.NextAttemptAt, Timestamp: a.Timestamp.UTC(),
 	}
-	if r.RequestHeaders == nil {
-		r.RequestHeaders = map[string]string{}
+	for k, v := range a.RequestHeaders {
+		if send.Redact(k) {
+			v = send.Redacted
+		}
+		r.RequestHeaders[k] = v
 	}
 	if json.Valid([]byte(a.Event)) {
 		r.Event = json.RawMessage(a.Event)

@@ -16,9 +16,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/hookstream/hookstream/platform/subscription"
+	"github.com/hookstream/hookstream/platform/tail"
 	"github.com/hookstream/hookstream/platform/topic"
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/router/match"
-	"github.com/hookstream/hookstream/router/route"
+	"github.com/hookstream/hookstream/router/source"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -103,108 +105,59 @@ func run(ctx context.Context, d Deps, j *Job, wh subscription.Webhook) error {
 	if total == 0 {
 		return nil
 	}
-	opts := d.Client.Opts()
-	cons, err := kgo.NewClient(append(opts[:len(opts):len(opts)],
-		kgo.ConsumePartitions(from), kgo.FetchIsolationLevel(kgo.ReadCommitted()))...)
-	if err != nil {
-		return fmt.Errorf("replay %s: %w", p.ID, err)
-	}
-	defer cons.Close()
-
 	var (
 		wg      sync.WaitGroup
 		errMu   sync.Mutex
 		prodErr error
 	)
-	for len(to) > 0 {
-		fs, idle := poll(ctx, cons)
-		if ctx.Err() != nil {
-			return fmt.Errorf("replay %s: %w", p.ID, ctx.Err())
+	index := match.Build([]subscription.Webhook{wh})
+	var ids []string
+	apply := func(ctx context.Context, r *kgo.Record) {
+		var matched, skipped int64
+		defer func() {
+			j.update(func(p *Progress) { p.Scanned++; p.Matched += matched; p.Skipped += skipped })
+		}()
+		ev, err := source.Decode(ctx, d.Serde, d.Names.WorkflowCompletion, r)
+		if err != nil {
+			skipped++
+			return
 		}
-		if idle {
-			// Every record below the end offsets existed when the replay
-			// started; a fetch that waits and brings nothing means the
-			// rest of the range is transaction markers.
-			break
+		if ids = index.Match(&ev.Match, ids[:0]); len(ids) == 0 {
+			return
 		}
-		if err := fetchError(fs); err != nil {
-			return fmt.Errorf("replay %s: %w", p.ID, err)
+		t := source.NewTask(r, &ev, wh.ID, time.Now().UTC())
+		t.ReplayID = p.ID
+		rec, err := wire.TaskRecord(d.Serde, d.Names.Deliveries, &t)
+		if err != nil {
+			skipped++
+			return
 		}
-		var scanned, matched, skipped int64
-		fs.EachRecord(func(r *kgo.Record) {
-			end, ok := to[r.Topic][r.Partition]
-			if !ok {
-				return
-			}
-			if r.Offset+1 >= end {
-				delete(to[r.Topic], r.Partition)
-				if len(to[r.Topic]) == 0 {
-					delete(to, r.Topic)
-				}
-			}
-			if r.Offset >= end {
-				return
-			}
-			scanned++
-			ev, err := route.DecodeEvent(ctx, d.Serde, d.Names.WorkflowCompletion, r)
+		matched++
+		wg.Add(1)
+		d.Client.Produce(ctx, rec, func(_ *kgo.Record, err error) {
+			defer wg.Done()
 			if err != nil {
-				skipped++
-				return
+				errMu.Lock()
+				prodErr = errors.Join(prodErr, err)
+				errMu.Unlock()
 			}
-			if !match.Matches(wh, &ev.Match) {
-				return
-			}
-			t := route.NewTask(r, &ev, wh.ID, time.Now().UTC())
-			t.ReplayID = p.ID
-			rec, err := taskRecord(d, &t)
-			if err != nil {
-				skipped++
-				return
-			}
-			matched++
-			wg.Add(1)
-			d.Client.Produce(ctx, rec, func(_ *kgo.Record, err error) {
-				defer wg.Done()
-				if err != nil {
-					errMu.Lock()
-					prodErr = errors.Join(prodErr, err)
-					errMu.Unlock()
-				}
-			})
 		})
-		j.update(func(p *Progress) { p.Scanned += scanned; p.Matched += matched; p.Skipped += skipped })
 	}
+	err = tail.Range(ctx, d.Client.Opts(), from, to, apply)
 	wg.Wait()
+	if err != nil {
+		return fmt.Errorf("replay %s: %w", p.ID, err)
+	}
 	if prodErr != nil {
 		return fmt.Errorf("replay %s: produce: %w", p.ID, prodErr)
 	}
 	return nil
 }
 
-// poll waits up to two seconds for records.
-func poll(ctx context.Context, cons *kgo.Client) (kgo.Fetches, bool) {
-	pollCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	fs := cons.PollFetches(pollCtx)
-	if pollCtx.Err() != nil && ctx.Err() == nil && fs.NumRecords() == 0 {
-		return nil, true
-	}
-	return fs, false
-}
-
-func taskRecord(d Deps, t *schemas.DeliveryTask) (*kgo.Record, error) {
-	b, err := d.Serde.Encode(t)
-	if err != nil {
-		return nil, fmt.Errorf("encode task %s: %w", t.DeliveryID, err)
-	}
-	return &kgo.Record{Topic: d.Names.Deliveries, Key: []byte(t.WebhookID), Value: b,
-		Headers: []kgo.RecordHeader{{Key: "eventType", Value: []byte(t.EventType)}, {Key: "replayId", Value: []byte(t.ReplayID)}}}, nil
-}
-
 // bounds lists, per partition, the first offset at or after since and the
 // first at or after until (the end offset when until is zero or later than
 // every record), and how many records lie between.
-func bounds(ctx context.Context, adm *kadm.Client, topics []string, since, until time.Time) (map[string]map[int32]kgo.Offset, map[string]map[int32]int64, int64, error) {
+func bounds(ctx context.Context, adm *kadm.Client, topics []string, since, until time.Time) (from, to tail.Offsets, total int64, err error) {
 	start, err := adm.ListOffsetsAfterMilli(ctx, since.UnixMilli(), topics...)
 	if err == nil {
 		err = start.Error()
@@ -224,28 +177,15 @@ func bounds(ctx context.Context, adm *kadm.Client, topics []string, since, until
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("offsets at %s: %w", until.Format(time.RFC3339), err)
 	}
-	from := map[string]map[int32]kgo.Offset{}
-	to := map[string]map[int32]int64{}
-	var total int64
+	from, to = tail.Offsets{}, tail.Offsets{}
 	start.Each(func(o kadm.ListedOffset) {
 		e, ok := end.Lookup(o.Topic, o.Partition)
 		if !ok || e.Offset <= o.Offset {
 			return
 		}
-		if from[o.Topic] == nil {
-			from[o.Topic], to[o.Topic] = map[int32]kgo.Offset{}, map[int32]int64{}
-		}
-		from[o.Topic][o.Partition] = kgo.NewOffset().At(o.Offset)
-		to[o.Topic][o.Partition] = e.Offset
+		from.Set(o.Topic, o.Partition, o.Offset)
+		to.Set(o.Topic, o.Partition, e.Offset)
 		total += e.Offset - o.Offset
 	})
 	return from, to, total, nil
-}
-
-func fetchError(fs kgo.Fetches) error {
-	var err error
-	fs.EachError(func(t string, p int32, e error) {
-		err = errors.Join(err, fmt.Errorf("fetch %s/%d: %w", t, p, e))
-	})
-	return err
 }

@@ -40,26 +40,27 @@ type Spec struct {
 	Secret string `json:"secret,omitempty"`
 }
 
-// SpecOf returns the writable part of a stored subscription, with every
-// list and map non-nil so JSON Patch paths into them resolve.
+// SpecOf returns the writable part of a stored subscription as its caller
+// may see it (hidden header values as the placeholder), with every list and
+// map non-nil so JSON Patch paths into them resolve.
 func SpecOf(s schemas.Subscription) Spec {
 	enabled := s.Enabled
 	return Spec{
 		Name: s.Name, Description: s.Description, URL: s.URL, Method: s.Method, Enabled: &enabled,
 		Owner: s.Owner, Global: s.Global, EventTypes: nonNil(s.EventTypes), Filters: filtersNonNil(s.Filters),
-		PayloadFormat: s.PayloadFormat, Headers: headersNonNil(s.Headers), Signature: s.Signature,
+		PayloadFormat: s.PayloadFormat, Headers: visibleHeaders(s), Signature: s.Signature,
 		TimeoutSeconds: s.TimeoutSeconds, BatchSize: s.BatchSize, MaxAttempts: s.MaxAttempts,
 		RateLimitPerSecond: s.RateLimitPerSecond, AutoDisableAfter: s.AutoDisableAfter,
 	}
 }
 
 // Apply copies the spec's fields onto s, leaving id, secrets, times and
-// creator as they are.
+// creator as they are, and the headers to StoreHeaders, which seals them.
 func (sp Spec) Apply(s *schemas.Subscription) {
 	s.Name, s.Description, s.URL, s.Method = sp.Name, sp.Description, sp.URL, sp.Method
 	s.Enabled = sp.Enabled == nil || *sp.Enabled
 	s.Owner, s.Global, s.EventTypes, s.Filters = sp.Owner, sp.Global, sp.EventTypes, sp.Filters
-	s.PayloadFormat, s.Headers, s.Signature = sp.PayloadFormat, sp.Headers, sp.Signature
+	s.PayloadFormat, s.Signature = sp.PayloadFormat, sp.Signature
 	s.TimeoutSeconds, s.BatchSize, s.MaxAttempts = sp.TimeoutSeconds, sp.BatchSize, sp.MaxAttempts
 	s.RateLimitPerSecond, s.AutoDisableAfter = sp.RateLimitPerSecond, sp.AutoDisableAfter
 }

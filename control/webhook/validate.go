@@ -7,10 +7,11 @@ import (
 	"strings"
 
 	"github.com/hookstream/hookstream/control/catalog"
-	"github.com/hookstream/hookstream/deliverer/payload"
-	"github.com/hookstream/hookstream/deliverer/send"
-	"github.com/hookstream/hookstream/deliverer/signature"
-	"github.com/hookstream/hookstream/deliverer/ssrf"
+	"github.com/hookstream/hookstream/outbound/payload"
+	"github.com/hookstream/hookstream/outbound/send"
+	"github.com/hookstream/hookstream/outbound/signature"
+	"github.com/hookstream/hookstream/outbound/ssrf"
+	"github.com/hookstream/hookstream/platform/secret"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -35,6 +36,9 @@ const (
 	DefaultAutoDisableAfter = 23
 	maxNameLen              = 256
 	maxTextLen              = 4096
+	// MaxURLLen is the longest URL saved: what common servers and proxies
+	// accept in a request line, and far above any real endpoint's.
+	MaxURLLen = 2048
 )
 
 // Bounds of rateLimitPerSecond, 0 (no limit) aside. The tasks a
@@ -118,6 +122,9 @@ func (r Rules) checkURL(raw string) *FieldError {
 	if raw == "" {
 		return fieldErr("url", "is required")
 	}
+	if len(raw) > MaxURLLen {
+		return fieldErr("url", "is longer than %d bytes", MaxURLLen)
+	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fieldErr("url", "must be an absolute http or https URL")
@@ -153,13 +160,17 @@ func (r Rules) eventTypes(sp *Spec) *FieldError {
 }
 
 func checkFilters(f schemas.Filters) *FieldError {
-	for name, list := range map[string][]string{
-		"entityTypes": f.EntityTypes, "include": f.Include, "exclude": f.Exclude, "domains": f.Domains,
-		"tags": f.Tags, "workflowNames": f.WorkflowNames, "packageNames": f.PackageNames,
+	// In field order, so the same bad webhook always names the same field.
+	for _, l := range []struct {
+		name string
+		list []string
+	}{
+		{"entityTypes", f.EntityTypes}, {"include", f.Include}, {"exclude", f.Exclude}, {"domains", f.Domains},
+		{"tags", f.Tags}, {"workflowNames", f.WorkflowNames}, {"packageNames", f.PackageNames},
 	} {
-		for i, v := range list {
+		for i, v := range l.list {
 			if strings.TrimSpace(v) == "" {
-				return fieldErr(fmt.Sprintf("filters.%s[%d]", name, i), "must not be empty")
+				return fieldErr(fmt.Sprintf("filters.%s[%d]", l.name, i), "must not be empty")
 			}
 		}
 	}
@@ -206,6 +217,11 @@ func checkNumbers(sp *Spec) *FieldError {
 		return fieldErr("autoDisableAfter", "must be at least 1")
 	case len(sp.Secret) > maxTextLen:
 		return fieldErr("secret", "is longer than %d characters", maxTextLen)
+	}
+	if sp.Secret != "" {
+		if err := secret.CheckChosen(sp.Secret); err != nil {
+			return fieldErr("secret", "%v", err)
+		}
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package webhook
 import (
 	"time"
 
-	"github.com/hookstream/hookstream/deliverer/send"
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/schemas"
 )
@@ -50,21 +49,14 @@ type FailureDetails struct {
 	LastSuccessAt        *time.Time `json:"lastSuccessAt,omitempty"`
 }
 
-// ViewOf renders w; header values that carry secrets (Authorization, API
-// keys) are redacted.
+// ViewOf renders w; header values that are credentials show as the
+// placeholder.
 func ViewOf(w subscription.Webhook) View {
 	s := w.Subscription
-	headers := map[string]string{}
-	for k, v := range s.Headers {
-		if send.Redact(k) {
-			v = send.Redacted
-		}
-		headers[k] = v
-	}
 	v := View{
 		ID: s.ID, Name: s.Name, Description: s.Description, URL: s.URL, Method: s.Method, Enabled: s.Enabled,
 		Status: w.State(), Owner: s.Owner, Global: s.Global, EventTypes: nonNil(s.EventTypes),
-		Filters: filtersNonNil(s.Filters), PayloadFormat: s.PayloadFormat, Headers: headers, Signature: s.Signature,
+		Filters: filtersNonNil(s.Filters), PayloadFormat: s.PayloadFormat, Headers: visibleHeaders(s), Signature: s.Signature,
 		TimeoutSeconds: s.TimeoutSeconds, BatchSize: s.BatchSize, MaxAttempts: s.MaxAttempts,
 		RateLimitPerSecond: s.RateLimitPerSecond, AutoDisableAfter: s.AutoDisableAfter,
 		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(), CreatedBy: s.CreatedBy,

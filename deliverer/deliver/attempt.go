@@ -2,15 +2,15 @@ package deliver
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/hookstream/hookstream/deliverer/circuit"
 	"github.com/hookstream/hookstream/deliverer/outcome"
-	"github.com/hookstream/hookstream/deliverer/payload"
-	"github.com/hookstream/hookstream/deliverer/send"
-	"github.com/hookstream/hookstream/deliverer/signature"
-	"github.com/hookstream/hookstream/deliverer/ssrf"
+	"github.com/hookstream/hookstream/outbound/credential"
+	"github.com/hookstream/hookstream/outbound/payload"
+	"github.com/hookstream/hookstream/outbound/send"
+	"github.com/hookstream/hookstream/outbound/signature"
+	"github.com/hookstream/hookstream/outbound/ssrf"
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/schemas"
 )
@@ -82,7 +82,7 @@ func (d *Deliverer) send(wh subscription.Webhook, jobs []*job) attempt {
 	if err != nil {
 		return attempt{final: true, skipped: true, result: outcome.Result{Kind: outcome.Retry, Reason: err.Error()}}
 	}
-	secrets, err := d.secrets(wh, time.Now())
+	cred, err := credential.Open(d.sealer, &wh.Subscription, time.Now())
 	if err != nil {
 		// Retried, not dead-lettered: a wrong --secret-key is fixed by
 		// the operator, and the tiers give them the time.
@@ -90,38 +90,15 @@ func (d *Deliverer) send(wh subscription.Webhook, jobs []*job) attempt {
 	}
 	d.metrics.inFlight.Inc()
 	res := d.sender.Send(d.hardCtx, send.Request{
-		URL: wh.URL, Method: wh.Method, Headers: wh.Headers, Body: body,
+		URL: wh.URL, Method: wh.Method, Headers: cred.Headers, Body: body,
 		Timeout: time.Duration(wh.TimeoutSeconds) * time.Second,
-		Scheme:  scheme, Secrets: secrets, MessageID: messageID(jobs),
+		Scheme:  scheme, Secrets: cred.Secrets, MessageID: messageID(jobs),
 	})
 	d.metrics.inFlight.Dec()
 	d.metrics.duration.Observe(res.Latency.Seconds())
 	d.metrics.attempts.WithLabelValues(d.tierName(jobs[0].part.tier)).Add(float64(len(jobs)))
 	result := outcome.Classify(res.StatusCode, res.Err, res.RetryAfter, time.Now())
 	return attempt{res: res, result: result, final: result.Kind == outcome.DeadLetter}
-}
-
-// secrets are the webhook's signing secrets: the current one, and the
-// previous one while its rotation grace period lasts.
-func (d *Deliverer) secrets(wh subscription.Webhook, now time.Time) ([]string, error) {
-	cur, err := d.sealer.Open(wh.EncryptedSecret)
-	if err != nil {
-		return nil, fmt.Errorf("webhook secret: %w", err)
-	}
-	var out []string
-	if cur != "" {
-		out = append(out, cur)
-	}
-	if wh.PreviousSecretExpiresAt != nil && now.Before(*wh.PreviousSecretExpiresAt) {
-		prev, err := d.sealer.Open(wh.PreviousEncryptedSecret)
-		if err != nil {
-			return nil, fmt.Errorf("webhook previous secret: %w", err)
-		}
-		if prev != "" {
-			out = append(out, prev)
-		}
-	}
-	return out, nil
 }
 
 // messageID is the webhook-id of a request: the delivery id of a single

@@ -13,7 +13,7 @@ import (
 
 	"github.com/hookstream/hookstream/deliverer/circuit"
 	"github.com/hookstream/hookstream/deliverer/health"
-	"github.com/hookstream/hookstream/deliverer/ssrf"
+	"github.com/hookstream/hookstream/outbound/ssrf"
 	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/platform/secret"
 )
@@ -35,10 +35,10 @@ type Config struct {
 	// MaxInFlightPerEndpoint bounds HTTP requests in flight to one webhook,
 	// so one slow endpoint cannot take every slot.
 	MaxInFlightPerEndpoint int
-	// EndpointQueue bounds tasks waiting in memory for one webhook (or two
-	// seconds of the webhook's measured pace, if more); beyond
-	// it a task is deferred to the first retry tier, so an endpoint slower
-	// than its inflow waits in Kafka instead of filling the process.
+	// EndpointQueue bounds tasks waiting in memory for one webhook (or more:
+	// see endpoint.queueLimit); beyond it a task is deferred to the first
+	// retry tier, so an endpoint slower than its inflow waits in Kafka
+	// instead of filling the process.
 	EndpointQueue int
 	// MaxPending bounds records fetched and not finished; the poll loop
 	// stops fetching at the bound.
@@ -102,13 +102,17 @@ func (c *Config) Validate() error {
 	if _, err := ssrf.New(c.Options()); err != nil {
 		return fmt.Errorf("--allowed-urls/--deny-cidrs: %w", err)
 	}
-	for name, v := range map[string]int{
-		"max-in-flight": c.MaxInFlight, "max-in-flight-per-endpoint": c.MaxInFlightPerEndpoint,
-		"endpoint-queue": c.EndpointQueue, "max-pending": c.MaxPending,
-		"circuit-threshold": c.CircuitThreshold, "auto-disable-after": c.AutoDisableAfter,
+	// In flag order, so the same bad command line always names the same flag.
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"max-in-flight", c.MaxInFlight}, {"max-in-flight-per-endpoint", c.MaxInFlightPerEndpoint},
+		{"endpoint-queue", c.EndpointQueue}, {"max-pending", c.MaxPending},
+		{"circuit-threshold", c.CircuitThreshold}, {"auto-disable-after", c.AutoDisableAfter},
 	} {
-		if v < 1 {
-			return fmt.Errorf("--%s: must be at least 1", name)
+		if f.v < 1 {
+			return fmt.Errorf("--%s: must be at least 1", f.name)
 		}
 	}
 	if c.CircuitCooldown <= 0 {

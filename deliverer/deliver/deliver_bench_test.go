@@ -4,75 +4,34 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/hookstream/hookstream/deliverer/outcome"
-	"github.com/hookstream/hookstream/deliverer/send"
-	"github.com/hookstream/hookstream/platform/provision"
-	"github.com/hookstream/hookstream/platform/secret"
-	"github.com/hookstream/hookstream/platform/subscription"
-	"github.com/hookstream/hookstream/platform/topic"
+	"github.com/hookstream/hookstream/outbound/credential"
+	"github.com/hookstream/hookstream/outbound/send"
 	"github.com/hookstream/hookstream/schemas"
-	"github.com/hookstream/hookstream/schemas/registry"
 )
 
-// benchDeliverer is a Deliverer with no Kafka client and no sender: enough
+// benchDeliverer is an offlineDeliverer with webhooks webhooks: enough
 // for the poll side (take, decode, admit, dispatch to endpoint queues) and
 // the worker's pick of the next batch, as long as nothing is deferred,
-// paused, sent or produced. Its serde runs on an in-process registry.
+// paused, sent or produced.
 func benchDeliverer(b *testing.B, webhooks int) *Deliverer {
 	b.Helper()
-	ctx := context.Background()
-	reg, err := registry.New(ctx, nil, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(reg.Handler())
-	b.Cleanup(srv.Close)
-	cl, err := sr.NewClient(sr.URLs(srv.URL))
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg := Defaults()
-	cfg.RetryTiers = []time.Duration{time.Minute, 5 * time.Minute}
-	names := topic.NewNames("hookstream.", cfg.RetryTiers)
-	serde := schemas.NewSerde(cl, schemas.MustLoad())
-	if err := provision.Schemas(ctx, serde, names.Specs(12)); err != nil {
-		b.Fatal(err)
-	}
-	key, err := secret.NewKey()
-	if err != nil {
-		b.Fatal(err)
-	}
-	raw, err := secret.ParseKey(key)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sealer, err := secret.NewSealer(raw)
-	if err != nil {
-		b.Fatal(err)
-	}
-	d := &Deliverer{
-		cfg: cfg, names: names, delays: cfg.RetryTiers, tierOf: map[string]int{names.Deliveries: outcome.NoTier},
-		table: subscription.NewTable(), sealer: sealer, serde: serde, parts: map[topicPartition]*partition{},
-		endpoints: map[string]*endpoint{}, pool: newPool(cfg.MaxInFlight),
-		budget: newBudget(cfg.MaxPending), statuses: newStatusBook(), missing: newMissingBook(),
-	}
+	d := offlineDeliverer(b)
 	for i := range webhooks {
-		sealed, err := sealer.Seal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+		sealed, err := d.sealer.Seal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 		if err != nil {
 			b.Fatal(err)
 		}
 		d.table.PutSubscription(schemas.Subscription{ID: benchWebhookID(i), Enabled: true, Global: true, EncryptedSecret: sealed})
 		// Every worker of the endpoint is busy: enqueue only queues, and
 		// the benchmark plays the worker that calls next.
-		d.endpoint(benchWebhookID(i)).workers = cfg.MaxInFlightPerEndpoint
+		d.endpoint(benchWebhookID(i)).workers = d.cfg.MaxInFlightPerEndpoint
 	}
 	return d
 }
@@ -201,8 +160,8 @@ func BenchmarkTakeRecords(b *testing.B) {
 	}
 }
 
-// BenchmarkSecrets is opening a webhook's sealed secret (AES-256-GCM), which
-// the worker does before every request.
+// BenchmarkSecrets is opening a webhook's sealed secret and headers
+// (AES-256-GCM), which the worker does before every request.
 func BenchmarkSecrets(b *testing.B) {
 	d := benchDeliverer(b, 1)
 	wh, ok := d.table.Get(benchWebhookID(0))
@@ -212,8 +171,8 @@ func BenchmarkSecrets(b *testing.B) {
 	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
-		if s, err := d.secrets(wh, now); err != nil || len(s) != 1 {
-			b.Fatal(s, err)
+		if c, err := credential.Open(d.sealer, &wh.Subscription, now); err != nil || len(c.Secrets) != 1 {
+			b.Fatal(c.Secrets, err)
 		}
 	}
 }

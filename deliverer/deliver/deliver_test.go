@@ -61,7 +61,7 @@ func TestPartitionMarkIsTheLowestUnfinished(t *testing.T) {
 	if backlog, paused := p.revoke(); len(backlog) != 0 || paused {
 		t.Fatalf("revoke returned backlog %d, paused %v", len(backlog), paused)
 	}
-	<-p.drained // nothing active: closed at once
+	within(t, p.drained, "drained at once with nothing active")
 }
 
 func TestRevokeWaitsForActiveRecords(t *testing.T) {
@@ -82,7 +82,7 @@ func TestRevokeWaitsForActiveRecords(t *testing.T) {
 	default:
 	}
 	j.done()
-	<-p.drained
+	within(t, p.drained, "drained once the record in flight finished")
 	if m := p.uncommitted(); m != 2 {
 		t.Fatalf("a record finished during the revoke did not move the mark: %d", m)
 	}
@@ -156,13 +156,15 @@ func TestBudget(t *testing.T) {
 		t.Fatal("wait returned without room")
 	}
 	done := make(chan error, 1)
-	go func() { done <- b.wait(context.Background()) }()
+	waitCtx, cancelWait := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelWait()
+	go func() { done <- b.wait(waitCtx) }()
 	b.sub()
 	if err := <-done; err != nil {
-		t.Fatal(err)
+		t.Fatalf("wait after room was made: %v", err)
 	}
 	go b.sub()
-	if !b.drain(context.Background()) || b.count() != 0 {
+	if !b.drain(waitCtx) || b.count() != 0 {
 		t.Fatal("drain")
 	}
 }
@@ -220,5 +222,16 @@ func TestQueueLimit(t *testing.T) {
 	e.paceTaken = 5000
 	if got := e.queueLimit(start.Add(time.Second)); got != 25000 {
 		t.Errorf("at 5,000 jobs/s: limit %d, want 25,000", got)
+	}
+}
+
+// within fails the test unless ch is closed (or sends) within ten seconds,
+// so a bug that never closes it fails instead of hanging the test binary.
+func within(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("not %s within 10 s", what)
 	}
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/hookstream/hookstream/deliverer/outcome"
-	"github.com/hookstream/hookstream/deliverer/send"
-	"github.com/hookstream/hookstream/deliverer/ssrf"
+	"github.com/hookstream/hookstream/outbound/send"
+	"github.com/hookstream/hookstream/outbound/ssrf"
 	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/platform/provision"
 	"github.com/hookstream/hookstream/platform/secret"
@@ -222,12 +222,45 @@ func (d *Deliverer) takeRecords(ctx context.Context, topicName string, num int32
 			continue
 		}
 		d.budget.add()
-		j := &job{part: p, offset: rec.Offset, produced: rec.Timestamp}
-		if j.bad = d.decode(ctx, rec, &j.task); j.bad != nil {
-			j.raw = rec
-		}
-		d.admit(j, now)
+		d.admit(d.intake(ctx, p, rec), now)
 	}
+}
+
+// intake makes the job of one fetched record of p: its task, or, for the
+// rejected topic, why it cannot be delivered (it does not decode, invalid
+// UTF-8 included, or its task lacks what delivery needs).
+func (d *Deliverer) intake(ctx context.Context, p *partition, rec *kgo.Record) *job {
+	j := &job{part: p, offset: rec.Offset, produced: rec.Timestamp}
+	if j.bad = d.decode(ctx, rec, &j.task); j.bad == nil {
+		j.bad = checkTask(&j.task)
+	}
+	if j.bad != nil {
+		j.raw = rec
+	}
+	return j
+}
+
+// checkTask refuses a task that decodes but cannot be delivered or
+// recorded: one without a webhook or delivery id, or with ids so long that
+// the records about it could outgrow the broker's limit.
+func checkTask(t *schemas.DeliveryTask) error {
+	for _, f := range []struct {
+		name, v  string
+		required bool
+	}{
+		{"deliveryId", t.DeliveryID, true}, {"webhookId", t.WebhookID, true}, {"eventId", t.EventID, false}, {"eventType", t.EventType, false},
+	} {
+		switch {
+		case f.v == "" && f.required:
+			return fmt.Errorf("task: %s is empty", f.name)
+		case len(f.v) > schemas.MaxIDBytes:
+			return fmt.Errorf("task: %s is %d bytes, more than %d", f.name, len(f.v), schemas.MaxIDBytes)
+		}
+	}
+	if t.Attempt < 1 {
+		return fmt.Errorf("task: attempt %d, want 1 or more", t.Attempt)
+	}
+	return nil
 }
 
 // decode reads a task. A record that cannot be decoded (garbage, unknown
@@ -255,6 +288,9 @@ func (d *Deliverer) partition(topicName string, num int32) *partition {
 	p, ok := d.parts[key]
 	if !ok {
 		p = newPartition(topicName, num, d.tierOf[topicName])
+		if p.tier != outcome.NoTier {
+			p.delay = d.delays[p.tier]
+		}
 		p.onRelease = d.budget.sub
 		d.parts[key] = p
 	}
@@ -277,7 +313,7 @@ func (d *Deliverer) admit(j *job, now time.Time) {
 	if len(p.backlog) == 1 {
 		d.client.PauseFetchPartitions(map[string][]int32{p.topic: {p.num}})
 		d.metrics.paused.Inc()
-		p.timer = time.AfterFunc(j.task.NotBefore.Sub(now), func() { d.wake(p) })
+		p.timer = time.AfterFunc(j.dueAt().Sub(now), func() { d.wake(p) })
 	}
 	p.mu.Unlock()
 }
@@ -302,7 +338,7 @@ func (d *Deliverer) wake(p *partition) {
 		d.client.ResumeFetchPartitions(map[string][]int32{p.topic: {p.num}})
 		d.metrics.paused.Dec()
 	} else {
-		p.timer = time.AfterFunc(p.backlog[0].task.NotBefore.Sub(now), func() { d.wake(p) })
+		p.timer = time.AfterFunc(p.backlog[0].dueAt().Sub(now), func() { d.wake(p) })
 	}
 	p.mu.Unlock()
 	for _, j := range ready {

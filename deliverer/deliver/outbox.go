@@ -7,26 +7,55 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/schemas"
 )
 
-// outbox collects the records that make up one outcome; the first encoding
-// error sticks.
+// outbox collects the records that make up one outcome; the first error
+// sticks and fails the whole outcome.
 type outbox struct {
 	recs []*kgo.Record
 	err  error
 }
 
+// add encodes v and adds it for topicName. It is for records whose size
+// hookstream bounds itself (statuses): one over the broker's record size
+// limit fails the outcome rather than fail to produce on every retry.
 func (o *outbox) add(serde *schemas.Serde, topicName, key string, v any, headers ...kgo.RecordHeader) {
-	if o.err != nil {
+	r, ok := o.record(serde, topicName, key, v, headers...)
+	if ok && !kafka.Fits(r) {
+		o.fail(fmt.Errorf("%s record of %d bytes is over the record size limit of %d bytes", topicName, kafka.RecordBytes(r), kafka.MaxRecordBatchBytes))
 		return
+	}
+	if ok {
+		o.put(r)
+	}
+}
+
+// record encodes v into a record for topicName without adding it, for the
+// caller to check its size; false: the outbox has failed.
+func (o *outbox) record(serde *schemas.Serde, topicName, key string, v any, headers ...kgo.RecordHeader) (*kgo.Record, bool) {
+	if o.err != nil {
+		return nil, false
 	}
 	b, err := serde.Encode(v)
 	if err != nil {
-		o.err = fmt.Errorf("encode %s record: %w", topicName, err)
-		return
+		o.fail(fmt.Errorf("encode %s record: %w", topicName, err))
+		return nil, false
 	}
-	o.recs = append(o.recs, &kgo.Record{Topic: topicName, Key: []byte(key), Value: b, Headers: headers})
+	return &kgo.Record{Topic: topicName, Key: []byte(key), Value: b, Headers: headers}, true
+}
+
+func (o *outbox) put(r *kgo.Record) {
+	if o.err == nil && r != nil {
+		o.recs = append(o.recs, r)
+	}
+}
+
+func (o *outbox) fail(err error) {
+	if o.err == nil {
+		o.err = err
+	}
 }
 
 // produce writes an outcome's records and finishes jobs once every one of

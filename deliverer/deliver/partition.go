@@ -17,6 +17,9 @@ type partition struct {
 	num   int32
 	// tier is the retry tier the topic is, or outcome.NoTier for deliveries.
 	tier int
+	// delay is the tier's delay (0 for deliveries): no task of the tier is
+	// due later than its record's timestamp plus delay.
+	delay time.Duration
 
 	track lowwater.Partition
 
@@ -77,7 +80,19 @@ func (p *partition) take(offset int64) bool {
 // due reports whether a tier job may be sent at now; deliveries are always
 // due.
 func (j *job) due(now time.Time) bool {
-	return j.part.tier == outcome.NoTier || j.bad != nil || !j.task.NotBefore.After(now)
+	return j.part.tier == outcome.NoTier || j.bad != nil || !j.dueAt().After(now)
+}
+
+// dueAt is when a tier job may be sent: its notBefore, but never later
+// than the tier's delay after its record was written. A notBefore beyond
+// that is not one a deliverer wrote, and believing it would pause the
+// partition, and every task behind it, until then.
+func (j *job) dueAt() time.Time {
+	at := j.task.NotBefore
+	if limit := j.produced.Add(j.part.delay); j.part.delay > 0 && !j.produced.IsZero() && at.After(limit) {
+		return limit
+	}
+	return at
 }
 
 // done marks the job's record finished and moves the commit mark; it is a

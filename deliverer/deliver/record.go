@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"time"
 
@@ -11,7 +12,9 @@ import (
 
 	"github.com/hookstream/hookstream/deliverer/health"
 	"github.com/hookstream/hookstream/deliverer/outcome"
+	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/platform/subscription"
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -21,36 +24,7 @@ import (
 // all of it is durable.
 func (d *Deliverer) record(wh subscription.Webhook, jobs []*job, a attempt) {
 	now := time.Now().UTC()
-	var (
-		out          outbox
-		deadLettered bool
-		nextAt       time.Time
-	)
-	for _, j := range jobs {
-		rec := d.attemptRecord(j, a, now)
-		switch {
-		case a.result.Kind == outcome.Success:
-			rec.Outcome = outcomeSuccess
-		case a.result.Kind == outcome.Disable:
-			rec.Outcome = outcomeDisabled
-			d.deadLetter(&out, j, a.result.Reason+"; webhook disabled", a.res.StatusCode, now)
-		default:
-			next, dead := outcome.NoTier, true
-			if !a.final {
-				next, dead = outcome.NextTier(d.delays, j.part.tier, int(j.task.Attempt), maxAttempts(wh, len(d.delays)), a.result.MinWait(now))
-			}
-			if dead {
-				rec.Outcome, deadLettered = outcomeDeadLettered, true
-				d.deadLetter(&out, j, a.result.Reason, a.res.StatusCode, now)
-			} else {
-				at := now.Add(d.delays[next])
-				rec.Outcome, rec.NextAttemptAt, nextAt = outcomeRetry, &at, at
-				d.retry(&out, j, next, at, a.result.Reason)
-			}
-		}
-		d.metrics.deliveries.WithLabelValues(rec.Outcome).Inc()
-		out.add(d.serde, d.names.Attempts, wh.ID, &rec)
-	}
+	out, deadLettered, nextAt := d.outcome(wh, jobs, &a, now)
 	if a.skipped {
 		d.produce(out, jobs)
 		return
@@ -74,6 +48,49 @@ func (d *Deliverer) record(wh subscription.Webhook, jobs []*job, a attempt) {
 	})
 }
 
+// outcome builds the records of what attempt a means for each job: its
+// attempt record, and its retry record or dead letter. A task whose next
+// record would be over the broker's record size limit goes to the rejected
+// topic instead and ends there (deadLettered is then true too: it will not
+// be retried). a's reason is made fit for records and logs.
+func (d *Deliverer) outcome(wh subscription.Webhook, jobs []*job, a *attempt, now time.Time) (out outbox, deadLettered bool, nextAt time.Time) {
+	a.result.Reason = wire.Text(a.result.Reason)
+	for _, j := range jobs {
+		rec := d.attemptRecord(j, *a, now)
+		switch {
+		case a.result.Kind == outcome.Success:
+			rec.Outcome = outcomeSuccess
+		case a.result.Kind == outcome.Disable:
+			rec.Outcome = outcomeDisabled
+			if !d.deadLetter(&out, j, a.result.Reason+"; webhook disabled", a.res.StatusCode, now) {
+				rec.Outcome = outcomeRejected
+			}
+		default:
+			next, dead := outcome.NoTier, true
+			if !a.final {
+				next, dead = outcome.NextTier(d.delays, j.part.tier, int(j.task.Attempt), maxAttempts(wh, len(d.delays)), a.result.MinWait(now))
+			}
+			switch {
+			case dead:
+				rec.Outcome, deadLettered = outcomeDeadLettered, true
+				if !d.deadLetter(&out, j, a.result.Reason, a.res.StatusCode, now) {
+					rec.Outcome = outcomeRejected
+				}
+			default:
+				at := now.Add(d.delays[next])
+				if d.retry(&out, j, next, at, a.result.Reason) {
+					rec.Outcome, rec.NextAttemptAt, nextAt = outcomeRetry, &at, at
+				} else {
+					rec.Outcome, deadLettered = outcomeRejected, true
+				}
+			}
+		}
+		d.metrics.deliveries.WithLabelValues(rec.Outcome).Inc()
+		d.addAttempt(&out, &rec)
+	}
+	return out, deadLettered, nextAt
+}
+
 // finishUnsent records jobs that were not sent: dropped (webhook deleted) or
 // dead-lettered (webhook disabled or failed, so a redrive can send them once
 // it is turned back on).
@@ -83,11 +100,11 @@ func (d *Deliverer) finishUnsent(jobs []*job, outcomeName, reason string) {
 	for _, j := range jobs {
 		rec := d.attemptRecord(j, attempt{result: outcome.Result{Reason: reason}}, now)
 		rec.Outcome = outcomeName
-		out.add(d.serde, d.names.Attempts, j.task.WebhookID, &rec)
-		if outcomeName == outcomeDeadLettered {
-			d.deadLetter(&out, j, reason, 0, now)
+		if outcomeName == outcomeDeadLettered && !d.deadLetter(&out, j, reason, 0, now) {
+			rec.Outcome = outcomeRejected
 		}
-		d.metrics.deliveries.WithLabelValues(outcomeName).Inc()
+		d.addAttempt(&out, &rec)
+		d.metrics.deliveries.WithLabelValues(rec.Outcome).Inc()
 	}
 	d.produce(out, jobs)
 }
@@ -97,26 +114,64 @@ func (d *Deliverer) finishUnsent(jobs []*job, outcomeName, reason string) {
 func (d *Deliverer) deferJob(j *job) {
 	t := j.task
 	t.NotBefore = time.Now().UTC().Add(d.delays[0])
-	d.metrics.deliveries.WithLabelValues(outcomeDeferred).Inc()
 	var out outbox
-	out.add(d.serde, d.names.Tiers[0].Topic, t.WebhookID, &t)
+	outcomeName := outcomeDeferred
+	if !d.carry(&out, j, d.names.Tiers[0].Topic, &t, "deferred task", wire.TaskHeaders(&t)...) {
+		outcomeName = outcomeRejected
+	}
+	d.metrics.deliveries.WithLabelValues(outcomeName).Inc()
 	d.produce(out, []*job{j})
 }
 
-// reject keeps a record that did not decode, with its reason.
+// reject keeps a record that cannot be delivered, with its reason.
 func (d *Deliverer) reject(j *job) {
-	rr := schemas.RejectedRecord{
-		Topic: j.raw.Topic, Partition: j.raw.Partition, Offset: j.raw.Offset, Reason: j.bad.Error(),
-		Component: "deliverer", Key: j.raw.Key, Value: j.raw.Value, RejectedAt: time.Now().UTC(),
-	}
-	if rr.Value == nil {
-		rr.Value = []byte{}
-	}
-	d.log.Warn("rejected record", "topic", rr.Topic, "partition", rr.Partition, "offset", rr.Offset, "reason", rr.Reason)
-	d.metrics.deliveries.WithLabelValues(outcomeRejected).Inc()
+	d.produce(d.rejection(j, time.Now().UTC()), []*job{j})
+}
+
+// rejection is the outcome of a job whose record cannot be delivered (it
+// did not decode, or its task lacks what delivery needs): one rejected
+// record, which fits the broker's limit.
+func (d *Deliverer) rejection(j *job, now time.Time) outbox {
 	var out outbox
-	out.add(d.serde, d.names.Rejected, string(j.raw.Key), &rr)
-	d.produce(out, []*job{j})
+	rec, err := wire.Rejected(d.serde, d.names.Rejected, "deliverer", j.raw, j.bad.Error(), now)
+	if err != nil {
+		out.err = err
+		return out
+	}
+	d.log.Warn("rejected record", "topic", j.raw.Topic, "partition", j.raw.Partition, "offset", j.raw.Offset, "reason", wire.Text(j.bad.Error()))
+	d.metrics.deliveries.WithLabelValues(outcomeRejected).Inc()
+	out.recs = append(out.recs, rec)
+	return out
+}
+
+// carry adds v, the record that takes j's task on (a retry record, a dead
+// letter), to out. When it would be over the broker's record size limit,
+// it adds a rejected record of it instead, with j's record as the origin,
+// and returns false: the task ends there, rather than fail to produce on
+// every retry and hold its partition back forever.
+func (d *Deliverer) carry(out *outbox, j *job, topicName string, v any, what string, headers ...kgo.RecordHeader) bool {
+	rec, ok := out.record(d.serde, topicName, j.task.WebhookID, v, headers...)
+	if !ok || kafka.Fits(rec) {
+		out.put(rec)
+		return true
+	}
+	reason := fmt.Sprintf("%s for %s would be %d bytes, over the record size limit of %d bytes: task rejected",
+		what, topicName, kafka.RecordBytes(rec), kafka.MaxRecordBatchBytes)
+	// The copy is the task as it was read, so the rejected record holds
+	// what its origin offset holds.
+	task, ok := out.record(d.serde, j.part.topic, j.task.WebhookID, &j.task)
+	if !ok {
+		return false
+	}
+	origin := &kgo.Record{Topic: j.part.topic, Partition: j.part.num, Offset: j.offset, Key: task.Key, Value: task.Value}
+	rr, err := wire.Rejected(d.serde, d.names.Rejected, "deliverer", origin, reason, time.Now().UTC())
+	if err != nil {
+		out.fail(err)
+		return false
+	}
+	d.log.Warn("rejected task", "topic", origin.Topic, "partition", origin.Partition, "offset", origin.Offset, "deliveryId", j.task.DeliveryID, "reason", reason)
+	out.put(rr)
+	return false
 }
 
 func (d *Deliverer) attemptRecord(j *job, a attempt, now time.Time) schemas.DeliveryAttempt {
@@ -127,7 +182,7 @@ func (d *Deliverer) attemptRecord(j *job, a attempt, now time.Time) schemas.Deli
 		RequestHeaders: map[string]string{}, ResponseSnippet: a.res.Snippet, Event: j.task.Event, Timestamp: now,
 	}
 	if a.result.Kind != outcome.Success {
-		rec.Error = a.result.Reason
+		rec.Error = wire.Text(a.result.Reason)
 	}
 	for k, v := range a.res.RequestHeader {
 		rec.RequestHeaders[k] = strings.Join(v, ", ")
@@ -135,19 +190,51 @@ func (d *Deliverer) attemptRecord(j *job, a attempt, now time.Time) schemas.Deli
 	return rec
 }
 
-func (d *Deliverer) retry(out *outbox, j *job, tier int, at time.Time, reason string) {
+// addAttempt adds the attempt record rec to out. One that would be over
+// the broker's record size limit is written without its event (and, if
+// that is not enough, without request headers and response snippet) and
+// says so, so the attempt is still on record.
+func (d *Deliverer) addAttempt(out *outbox, rec *schemas.DeliveryAttempt) {
+	r, ok := out.record(d.serde, d.names.Attempts, rec.WebhookID, rec)
+	if ok && !kafka.Fits(r) {
+		rec.Event, rec.EventOmitted = "", true
+		r, ok = out.record(d.serde, d.names.Attempts, rec.WebhookID, rec)
+	}
+	if ok && !kafka.Fits(r) {
+		rec.RequestHeaders, rec.ResponseSnippet = map[string]string{}, ""
+		r, ok = out.record(d.serde, d.names.Attempts, rec.WebhookID, rec)
+	}
+	switch {
+	case !ok:
+	case !kafka.Fits(r):
+		// Cannot be: intake bounds the task's ids and outcome the error.
+		out.fail(fmt.Errorf("attempt record of %d bytes is over the record size limit", kafka.RecordBytes(r)))
+	default:
+		out.put(r)
+	}
+}
+
+// retry adds the task's record for tier, attempt+1, due at; false: it did
+// not fit and was rejected instead.
+func (d *Deliverer) retry(out *outbox, j *job, tier int, at time.Time, reason string) bool {
 	t := j.task
 	t.Attempt++
 	t.NotBefore, t.LastError = at, reason
-	out.add(d.serde, d.names.Tiers[tier].Topic, t.WebhookID, &t, kgo.RecordHeader{Key: "lastError", Value: []byte(reason)})
+	return d.carry(out, j, d.names.Tiers[tier].Topic, &t, "retry record", wire.TaskHeaders(&t, wire.Header(wire.HeaderLastError, reason))...)
 }
 
-func (d *Deliverer) deadLetter(out *outbox, j *job, reason string, status int, now time.Time) {
-	d.metrics.deadLetters.Inc()
+// deadLetter adds the task's dead letter; false: it did not fit and was
+// rejected instead.
+func (d *Deliverer) deadLetter(out *outbox, j *job, reason string, status int, now time.Time) bool {
+	reason = wire.Text(reason)
 	dl := schemas.DeadLetter{Task: j.task, Reason: reason, LastStatusCode: int32(status), Attempts: j.task.Attempt, DeadLetteredAt: now}
 	// The reason travels in a header too, so any tool reading the topic
 	// sees it without the Avro schema.
-	out.add(d.serde, d.names.DeadLetters, j.task.WebhookID, &dl, kgo.RecordHeader{Key: "reason", Value: []byte(reason)})
+	if !d.carry(out, j, d.names.DeadLetters, &dl, "dead letter", wire.Header(wire.HeaderReason, reason), wire.Header(wire.HeaderEventType, j.task.EventType)) {
+		return false
+	}
+	d.metrics.deadLetters.Inc()
+	return true
 }
 
 // maxAttempts is the webhook's limit, or the tiers + 1.

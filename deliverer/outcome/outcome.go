@@ -20,7 +20,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hookstream/hookstream/deliverer/ssrf"
+	"github.com/hookstream/hookstream/outbound/ssrf"
 )
 
 // Kind is what to do with a task after an attempt.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookstream/hookstream/deliverer/ssrf"
+	"github.com/hookstream/hookstream/outbound/ssrf"
 )
 
 type timeoutErr struct{}

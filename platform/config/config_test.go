@@ -62,3 +62,36 @@ func TestValidateNamesFlag(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// FuzzDurations drives the --retry-tiers parser: it accepts a list or says
+// why, never panics, keeps only positive durations, and what it prints
+// parses back to the same list.
+func FuzzDurations(f *testing.F) {
+	f.Add("1m,5m,15m,1h,4h,12h")
+	f.Add("100ms, ,2s")
+	f.Add("0s")
+	f.Add("-1m")
+	f.Add("1x")
+	f.Add(",,,")
+	f.Fuzz(func(t *testing.T, s string) {
+		var d Durations
+		if err := d.Set(s); err != nil {
+			return
+		}
+		if len(d) == 0 {
+			t.Fatal("accepted an empty list")
+		}
+		for _, v := range d {
+			if v <= 0 {
+				t.Fatalf("kept %v", v)
+			}
+		}
+		var again Durations
+		if err := again.Set(d.String()); err != nil {
+			t.Fatalf("printed %q does not parse: %v", d.String(), err)
+		}
+		if again.String() != d.String() {
+			t.Fatalf("round trip %q -> %q", d.String(), again.String())
+		}
+	})
+}

@@ -25,6 +25,7 @@ func Options(conn config.Connection, log *slog.Logger) ([]kgo.Opt, error) {
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerLinger(5 * time.Millisecond),
 		kgo.RetryTimeout(30 * time.Second),
+		kgo.ProducerBatchMaxBytes(MaxRecordBatchBytes),
 	}
 	if log != nil {
 		// The client's info lines (every assignment, with all offsets) drown

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"regexp"
@@ -20,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/hookstream/hookstream/platform/provision"
+	"github.com/hookstream/hookstream/platform/schemastore"
 	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/schemas"
 	"github.com/hookstream/hookstream/schemas/registry"
@@ -103,7 +105,7 @@ func (e *Env) StartRegistry(t testing.TB) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	reg, err := registry.New(ctx, registry.NewKafkaStore(e.Admin, e.Names.Schemas), nil)
+	reg, err := registry.New(ctx, schemastore.New(e.Admin, e.Names.Schemas, slog.New(slog.DiscardHandler)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

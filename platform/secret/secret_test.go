@@ -58,3 +58,55 @@ func TestKeyBytesOfPlainSecret(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+func TestOpenHeaders(t *testing.T) {
+	keyText, _ := NewKey()
+	key, _ := ParseKey(keyText)
+	sealer, _ := NewSealer(key)
+	sealed, err := sealer.Seal("Bearer t0ken")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := sealer.OpenHeaders(map[string]string{"Accept": "application/json", "Authorization": "stale"},
+		map[string][]byte{"Authorization": sealed, "X-Empty": nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"Accept": "application/json", "Authorization": "Bearer t0ken", "X-Empty": ""}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	otherText, _ := NewKey()
+	other, _ := ParseKey(otherText)
+	wrong, _ := NewSealer(other)
+	_, err = wrong.OpenHeaders(nil, map[string][]byte{"Authorization": sealed})
+	if !errors.Is(err, ErrWrongKey) || !strings.Contains(err.Error(), "Authorization") || strings.Contains(err.Error(), "t0ken") {
+		t.Fatalf("wrong key: %v", err)
+	}
+}
+
+func TestCheckChosen(t *testing.T) {
+	generated, _ := Generate()
+	for _, c := range []struct {
+		secret string
+		ok     bool
+	}{
+		{generated, true},
+		{"abcde", false},
+		{strings.Repeat("a", 64), false},
+		{strings.Repeat("abcdefg", 5), false},
+		{"0123456789abcdef01234567", true},
+		{"whsec_" + strings.Repeat("A", 40), false},      // decodes to zero bytes only
+		{"whsec_c2hvcnQ=", false},                        // a 5-byte key
+		{"whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3", true}, // 24 bytes
+	} {
+		if err := CheckChosen(c.secret); (err == nil) != c.ok {
+			t.Errorf("CheckChosen(%q) = %v, want ok %v", c.secret, err, c.ok)
+		}
+	}
+}

@@ -5,27 +5,23 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hookstream/hookstream/platform/tail"
 	"github.com/hookstream/hookstream/schemas"
 )
 
 // Follower keeps a Table current from the subscriptions and status topics.
 // It consumes without a group: every process needs every record.
 type Follower struct {
-	opts        []kgo.Opt
+	tail        *tail.Tail
 	subsTopic   string
 	statusTopic string
 	serde       *schemas.Serde
 	table       *Table
 	log         *slog.Logger
-
-	readyOnce sync.Once
-	ready     chan struct{}
 
 	mu      sync.Mutex
 	applied map[topicPartition]int64 // next offset to apply
@@ -34,70 +30,23 @@ type Follower struct {
 
 // NewFollower returns a follower; opts are the base client options (brokers).
 func NewFollower(opts []kgo.Opt, subsTopic, statusTopic string, serde *schemas.Serde, table *Table, log *slog.Logger) *Follower {
-	return &Follower{opts: opts, subsTopic: subsTopic, statusTopic: statusTopic, serde: serde, table: table, log: log, ready: make(chan struct{}),
+	f := &Follower{subsTopic: subsTopic, statusTopic: statusTopic, serde: serde, table: table, log: log,
 		applied: map[topicPartition]int64{}, moved: make(chan struct{})}
+	f.tail = tail.New(opts, f.apply, log, subsTopic, statusTopic)
+	f.tail.AfterFetch(f.markApplied)
+	return f
 }
 
 // Ready is closed once both topics were read to the offsets they had when Run
 // started: from then on the table holds at least everything written before.
-func (f *Follower) Ready() <-chan struct{} { return f.ready }
+func (f *Follower) Ready() <-chan struct{} { return f.tail.Ready() }
 
 // Run follows both topics until ctx ends.
 func (f *Follower) Run(ctx context.Context) error {
-	client, err := kgo.NewClient(append(f.opts[:len(f.opts):len(f.opts)],
-		kgo.ConsumeTopics(f.subsTopic, f.statusTopic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		kgo.FetchMaxWait(200e6), // 200 ms: changes apply well within a second
-	)...)
-	if err != nil {
+	if err := f.tail.Run(ctx); err != nil {
 		return fmt.Errorf("follow subscriptions: %w", err)
 	}
-	defer client.Close()
-	pending, err := endOffsets(ctx, client, f.subsTopic, f.statusTopic)
-	if err != nil {
-		return err
-	}
-	f.checkReady(pending)
-	for {
-		fs, idle := f.poll(ctx, client, len(pending) > 0)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if idle {
-			// A fetch that waited and brought nothing means every
-			// partition is at its end, even one whose last record
-			// compaction removed.
-			clear(pending)
-		}
-		fs.EachError(func(t string, p int32, err error) {
-			f.log.Warn("follow subscriptions: fetch", "topic", t, "partition", p, "err", err)
-		})
-		fs.EachRecord(func(r *kgo.Record) {
-			f.apply(ctx, r)
-			key := topicPartition{r.Topic, r.Partition}
-			if end, ok := pending[key]; ok && r.Offset+1 >= end {
-				delete(pending, key)
-			}
-		})
-		f.checkReady(pending)
-		f.markApplied(fs)
-	}
-}
-
-// poll waits at most a second while catching up, so an idle topic still
-// lets the follower declare itself ready.
-func (f *Follower) poll(ctx context.Context, client *kgo.Client, catchingUp bool) (fs kgo.Fetches, idle bool) {
-	if !catchingUp {
-		return client.PollFetches(ctx), false
-	}
-	pollCtx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	fs = client.PollFetches(pollCtx)
-	if pollCtx.Err() != nil && ctx.Err() == nil && fs.NumRecords() == 0 {
-		return nil, true
-	}
-	return fs, false
+	return nil
 }
 
 // markApplied moves the applied offsets past the records of fs and wakes
@@ -138,12 +87,6 @@ func (f *Follower) WaitApplied(ctx context.Context, topic string, partition int3
 	}
 }
 
-func (f *Follower) checkReady(pending map[topicPartition]int64) {
-	if len(pending) == 0 {
-		f.readyOnce.Do(func() { close(f.ready) })
-	}
-}
-
 func (f *Follower) apply(ctx context.Context, r *kgo.Record) {
 	id := string(r.Key)
 	if r.Topic == f.subsTopic {
@@ -174,24 +117,6 @@ func (f *Follower) apply(ctx context.Context, r *kgo.Record) {
 type topicPartition struct {
 	topic     string
 	partition int32
-}
-
-// endOffsets returns the last stable offset of every non-empty partition.
-func endOffsets(ctx context.Context, client *kgo.Client, topics ...string) (map[topicPartition]int64, error) {
-	ends, err := kadm.NewClient(client).ListCommittedOffsets(ctx, topics...)
-	if err != nil {
-		return nil, fmt.Errorf("list end offsets of %v: %w", topics, err)
-	}
-	if err := ends.Error(); err != nil {
-		return nil, fmt.Errorf("list end offsets of %v: %w", topics, err)
-	}
-	out := map[topicPartition]int64{}
-	ends.Each(func(o kadm.ListedOffset) {
-		if o.Offset > 0 {
-			out[topicPartition{o.Topic, o.Partition}] = o.Offset
-		}
-	})
-	return out, nil
 }
 
 // Follow keeps table current from the two topics and runs then once the

@@ -135,9 +135,3 @@ func (m *matcher) seen(id string) bool {
 	_, ok := m.set[id]
 	return ok
 }
-
-// Matches reports whether one subscription takes an event, for a replay to a
-// single webhook.
-func Matches(w subscription.Webhook, ev *Event) bool {
-	return len(Build([]subscription.Webhook{w}).Match(ev, nil)) == 1
-}

@@ -180,3 +180,8 @@ func TestManyMatchesEachOnce(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// Matches reports whether one subscription takes an event.
+func Matches(w subscription.Webhook, ev *Event) bool {
+	return len(Build([]subscription.Webhook{w}).Match(ev, nil)) == 1
+}

@@ -3,43 +3,23 @@ package route
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/hookstream/hookstream/platform/provision"
 	"github.com/hookstream/hookstream/platform/subscription"
-	"github.com/hookstream/hookstream/platform/topic"
 	"github.com/hookstream/hookstream/router/match"
+	"github.com/hookstream/hookstream/router/source"
 	"github.com/hookstream/hookstream/schemas"
-	"github.com/hookstream/hookstream/schemas/registry"
 )
 
-// benchRouter is a router without Kafka: a serde on an in-process registry
-// with every topic's schema registered, and the default topic names.
+// benchRouter is a router without Kafka (see offlineRouter).
 func benchRouter(b *testing.B) *Router {
 	b.Helper()
-	ctx := context.Background()
-	reg, err := registry.New(ctx, nil, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(reg.Handler())
-	b.Cleanup(srv.Close)
-	cl, err := sr.NewClient(sr.URLs(srv.URL))
-	if err != nil {
-		b.Fatal(err)
-	}
-	names := topic.NewNames("hookstream.", []time.Duration{time.Minute, 5 * time.Minute})
-	serde := schemas.NewSerde(cl, schemas.MustLoad())
-	if err := provision.Schemas(ctx, serde, names.Specs(12)); err != nil {
-		b.Fatal(err)
-	}
-	return &Router{names: names, serde: serde}
+	return offlineRouter(b, prometheus.NewRegistry())
 }
 
 // padTo fills a string field (through set) so that v encodes to about n
@@ -135,7 +115,7 @@ func BenchmarkRouteRecord(b *testing.B) {
 				b.SetBytes(int64(len(rec.Value)))
 				b.ReportAllocs()
 				for b.Loop() {
-					d, err := DecodeEvent(ctx, r.serde, r.names.WorkflowCompletion, rec)
+					d, err := source.Decode(ctx, r.serde, r.names.WorkflowCompletion, rec)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -168,7 +148,7 @@ func BenchmarkDecodeEvent(b *testing.B) {
 			b.SetBytes(int64(len(rec.Value)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := DecodeEvent(ctx, r.serde, r.names.WorkflowCompletion, rec); err != nil {
+				if _, err := source.Decode(ctx, r.serde, r.names.WorkflowCompletion, rec); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -181,7 +161,7 @@ func BenchmarkDecodeEvent(b *testing.B) {
 func BenchmarkTask(b *testing.B) {
 	r := benchRouter(b)
 	rec := benchRecords(b, r)["metadata"]
-	d, err := DecodeEvent(context.Background(), r.serde, r.names.WorkflowCompletion, rec)
+	d, err := source.Decode(context.Background(), r.serde, r.names.WorkflowCompletion, rec)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,7 +16,9 @@ import (
 	"github.com/hookstream/hookstream/platform/provision"
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/platform/topic"
+	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/router/match"
+	"github.com/hookstream/hookstream/router/source"
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -31,6 +33,7 @@ type Router struct {
 
 	index        *match.Index
 	indexVersion uint64
+	ids          []string // scratch of routeRecord's matches
 	ready        chan struct{}
 	readyOnce    sync.Once
 }
@@ -166,42 +169,22 @@ func (r *Router) routeBatch(ctx context.Context, sess *kgo.GroupTransactSession,
 	var (
 		batchErr error
 		oldest   time.Time
-		ids      []string
 	)
 	fetches.EachRecord(func(rec *kgo.Record) {
 		if batchErr != nil {
 			return
 		}
-		d, err := DecodeEvent(ctx, r.serde, r.names.WorkflowCompletion, rec)
+		out, err := r.routeRecord(ctx, rec, now)
 		if err != nil {
-			if !schemas.IsRejectable(err) {
-				batchErr = err
-				return
-			}
-			out, encErr := r.rejected(rec, err, now)
-			if encErr != nil {
-				batchErr = encErr
-				return
-			}
-			r.metrics.rejected.WithLabelValues(rec.Topic).Inc()
-			r.log.Warn("rejected record", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "reason", err.Error())
-			sess.Produce(ctx, out, promise.Promise())
+			batchErr = err
 			return
 		}
-		r.metrics.events.WithLabelValues(rec.Topic, d.Type).Inc()
-		if oldest.IsZero() || d.Time.Before(oldest) {
-			oldest = d.Time
+		if !out.eventTime.IsZero() && (oldest.IsZero() || out.eventTime.Before(oldest)) {
+			oldest = out.eventTime
 		}
-		ids = r.index.Match(&d.Match, ids[:0])
-		for _, id := range ids {
-			out, err := r.task(rec, &d, id, now)
-			if err != nil {
-				batchErr = err
-				return
-			}
-			sess.Produce(ctx, out, promise.Promise())
+		for _, o := range out.records {
+			sess.Produce(ctx, o, promise.Promise())
 		}
-		r.metrics.matches.Add(float64(len(ids)))
 	})
 	commit := kgo.TryCommit
 	if batchErr != nil {
@@ -218,23 +201,92 @@ func (r *Router) routeBatch(ctx context.Context, sess *kgo.GroupTransactSession,
 		return fmt.Errorf("end transaction: %w: %w", errSessionBroken, err)
 	case batchErr != nil:
 		r.metrics.transactions.WithLabelValues("aborted").Inc()
+		r.setLag(fetches, false)
 		return batchErr
 	case !committed:
 		// A rebalance or a failed produce: the batch is fetched again.
 		r.metrics.transactions.WithLabelValues("aborted").Inc()
+		if promise.Err() != nil {
+			// Not after a rebalance: the partitions may be someone else's.
+			r.setLag(fetches, false)
+		}
 		return errors.Join(errors.New("transaction not committed"), promise.Err())
 	}
 	r.metrics.transactions.WithLabelValues("committed").Inc()
+	r.setLag(fetches, true)
 	if !oldest.IsZero() {
 		r.metrics.latency.Observe(time.Since(oldest).Seconds())
 	}
-	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
-		if n := len(p.Records); n > 0 {
-			lag := p.HighWatermark - p.Records[n-1].Offset - 1
-			r.metrics.lag.WithLabelValues(p.Topic, strconv.Itoa(int(p.Partition))).Set(float64(max(lag, 0)))
-		}
-	})
 	return nil
+}
+
+// routed is what the transaction produces for one fetched record.
+type routed struct {
+	records []*kgo.Record
+	// eventTime is the routed event's time; zero when the record was
+	// rejected.
+	eventTime time.Time
+}
+
+// routeRecord turns one fetched record into a delivery task per matching
+// webhook, or into one rejected record when it cannot be routed: it does
+// not decode (invalid UTF-8 included), or a task of it would be over the
+// broker's record size limit. Either way every record it returns fits that
+// limit, so no record can make the transaction fail. An error means the
+// record cannot be looked at now (the registry is unreachable): the batch
+// is aborted and fetched again.
+func (r *Router) routeRecord(ctx context.Context, rec *kgo.Record, now time.Time) (routed, error) {
+	d, err := source.Decode(ctx, r.serde, r.names.WorkflowCompletion, rec)
+	if err != nil {
+		if !schemas.IsRejectable(err) {
+			return routed{}, err
+		}
+		return r.reject(rec, err.Error(), now)
+	}
+	r.metrics.events.WithLabelValues(rec.Topic, schemas.EventTypeLabel(d.Type)).Inc()
+	r.ids = r.index.Match(&d.Match, r.ids[:0])
+	out := routed{records: make([]*kgo.Record, 0, len(r.ids)), eventTime: d.Time}
+	for _, id := range r.ids {
+		t, err := r.task(rec, &d, id, now)
+		if err != nil {
+			return routed{}, err
+		}
+		if !kafka.Fits(t) {
+			return r.reject(rec, fmt.Sprintf("delivery task for webhook %s would be %d bytes, over the record size limit of %d bytes",
+				id, kafka.RecordBytes(t), kafka.MaxRecordBatchBytes), now)
+		}
+		out.records = append(out.records, t)
+	}
+	r.metrics.matches.Add(float64(len(out.records)))
+	return out, nil
+}
+
+// reject is the rejected record that keeps rec with reason.
+func (r *Router) reject(rec *kgo.Record, reason string, now time.Time) (routed, error) {
+	out, err := wire.Rejected(r.serde, r.names.Rejected, "router", rec, reason, now)
+	if err != nil {
+		return routed{}, err
+	}
+	r.metrics.rejected.WithLabelValues(rec.Topic).Inc()
+	r.log.Warn("rejected record", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "reason", wire.Text(reason))
+	return routed{records: []*kgo.Record{out}}, nil
+}
+
+// setLag sets the lag of the fetched partitions: after a commit, from the
+// last record routed; after an abort, from the first, since none of them
+// was routed. A batch that aborts again and again shows as a growing lag.
+func (r *Router) setLag(fetches kgo.Fetches, committed bool) {
+	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		n := len(p.Records)
+		if n == 0 {
+			return
+		}
+		lag := p.HighWatermark - p.Records[n-1].Offset - 1
+		if !committed {
+			lag = p.HighWatermark - p.Records[0].Offset
+		}
+		r.metrics.lag.WithLabelValues(p.Topic, strconv.Itoa(int(p.Partition))).Set(float64(max(lag, 0)))
+	})
 }
 
 // forgetLag drops the lag of partitions this router no longer owns; their

@@ -1,104 +1,16 @@
 package route
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/hookstream/hookstream/router/match"
-	"github.com/hookstream/hookstream/schemas"
+	"github.com/hookstream/hookstream/platform/wire"
+	"github.com/hookstream/hookstream/router/source"
 )
 
-// DeliveryID is derived from the event and the webhook only, so routing the
-// same event again (a retried transaction, a replay) yields the same id, and
-// the endpoint can use it as an idempotency key.
-func DeliveryID(eventID, webhookID string) string {
-	sum := sha256.Sum256([]byte(eventID + "\x00" + webhookID))
-	return "msg_" + hex.EncodeToString(sum[:16])
-}
-
-// Event is one source event ready to match and to copy into tasks.
-type Event struct {
-	ID    string
-	Type  string
-	JSON  string
-	Time  time.Time
-	Match match.Event
-}
-
-// DecodeEvent reads a record of either event topic; workflowTopic names the
-// workflow one. The control API's replay decodes with it too.
-func DecodeEvent(ctx context.Context, serde *schemas.Serde, workflowTopic string, rec *kgo.Record) (Event, error) {
-	var (
-		d   Event
-		v   any
-		err error
-	)
-	if rec.Topic == workflowTopic {
-		var e schemas.WorkflowCompletionEvent
-		if err = serde.Decode(ctx, rec.Value, &e); err != nil {
-			return d, err
-		}
-		d = Event{ID: e.EventID, Type: e.EventType(), Time: rec.Timestamp, Match: match.FromWorkflow(&e)}
-		v = &e
-	} else {
-		var e schemas.MetadataChangeEvent
-		if err = serde.Decode(ctx, rec.Value, &e); err != nil {
-			return d, err
-		}
-		d = Event{ID: e.EventID, Type: e.EventType, Time: time.UnixMilli(e.Timestamp).UTC(), Match: match.FromMetadata(&e)}
-		v = &e
-	}
-	if d.ID == "" {
-		return d, fmt.Errorf("%w: eventId is empty", schemas.ErrMalformed)
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return d, fmt.Errorf("%w: %v", schemas.ErrMalformed, err)
-	}
-	d.JSON = string(b)
-	return d, nil
-}
-
-// NewTask is the first delivery task of one match of the event read from rec.
-func NewTask(rec *kgo.Record, d *Event, webhookID string, now time.Time) schemas.DeliveryTask {
-	return schemas.DeliveryTask{
-		DeliveryID: DeliveryID(d.ID, webhookID), WebhookID: webhookID, EventID: d.ID, EventType: d.Type,
-		Event: d.JSON, EventTime: d.Time, SourceTopic: rec.Topic, SourcePartition: rec.Partition, SourceOffset: rec.Offset,
-		RoutedAt: now, Attempt: 1, NotBefore: now,
-	}
-}
-
 // task builds the delivery record of one match.
-func (r *Router) task(rec *kgo.Record, d *Event, webhookID string, now time.Time) (*kgo.Record, error) {
-	t := NewTask(rec, d, webhookID, now)
-	b, err := r.serde.Encode(&t)
-	if err != nil {
-		return nil, fmt.Errorf("encode task %s: %w", t.DeliveryID, err)
-	}
-	return &kgo.Record{
-		Topic: r.names.Deliveries, Key: []byte(webhookID), Value: b,
-		Headers: []kgo.RecordHeader{{Key: "eventType", Value: []byte(d.Type)}},
-	}, nil
-}
-
-// rejected builds the record that keeps an undecodable event with its reason.
-func (r *Router) rejected(rec *kgo.Record, reason error, now time.Time) (*kgo.Record, error) {
-	rr := schemas.RejectedRecord{
-		Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Reason: reason.Error(),
-		Component: "router", Key: rec.Key, Value: rec.Value, RejectedAt: now,
-	}
-	if rr.Value == nil {
-		rr.Value = []byte{}
-	}
-	b, err := r.serde.Encode(&rr)
-	if err != nil {
-		return nil, fmt.Errorf("encode rejected record: %w", err)
-	}
-	return &kgo.Record{Topic: r.names.Rejected, Key: rec.Key, Value: b}, nil
+func (r *Router) task(rec *kgo.Record, d *source.Event, webhookID string, now time.Time) (*kgo.Record, error) {
+	t := source.NewTask(rec, d, webhookID, now)
+	return wire.TaskRecord(r.serde, r.names.Deliveries, &t)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/hookstream/hookstream/platform/kafka"
 	"github.com/hookstream/hookstream/platform/ops"
 	"github.com/hookstream/hookstream/platform/provision"
+	"github.com/hookstream/hookstream/platform/schemastore"
 	"github.com/hookstream/hookstream/router/route"
 	"github.com/hookstream/hookstream/schemas"
 	"github.com/hookstream/hookstream/schemas/registry"
@@ -101,7 +102,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stack, err err
 		return nil, err
 	}
 
-	reg, err := registry.New(ctx, registry.NewKafkaStore(s.client, names.Schemas), log)
+	reg, err := registry.New(ctx, schemastore.New(s.client, names.Schemas, log), log)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +148,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stack, err err
 	if err := provision.Schemas(ctx, s.serde, specs); err != nil {
 		return nil, err
 	}
-	registerBrokerMetrics(metrics, s)
+	registerUptime(metrics)
 
 	common := cfg.Common
 	common.Brokers, common.Registry, common.ClientID = []string{s.KafkaAddr}, s.RegistryURL, "hookstream-dev"
@@ -221,8 +222,8 @@ func (s *Stack) close() {
 	s.broker.Close()
 }
 
-// registerBrokerMetrics exposes the embedded broker's liveness.
-func registerBrokerMetrics(reg *prometheus.Registry, s *Stack) {
+// registerUptime exposes how long the embedded stack has run.
+func registerUptime(reg *prometheus.Registry) {
 	start := time.Now()
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "hookstream_dev_uptime_seconds",

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hookstream/hookstream/deliverer/signature"
+	"github.com/hookstream/hookstream/outbound/signature"
 )
 
 // MaxBody is the largest body read; a larger one is answered 413.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookstream/hookstream/deliverer/signature"
+	"github.com/hookstream/hookstream/outbound/signature"
 )
 
 const (

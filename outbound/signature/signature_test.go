@@ -230,7 +230,7 @@ func TestReferenceLibraryVerifies(t *testing.T) {
 
 // TestGolden pins the exact headers of every scheme, rotation included, so a
 // change in bytes on the wire shows up as a diff in testdata. Regenerate with
-// HOOKSTREAM_UPDATE_GOLDEN=1 go test ./deliverer/signature.
+// HOOKSTREAM_UPDATE_GOLDEN=1 go test ./outbound/signature.
 func TestGolden(t *testing.T) {
 	body := []byte(`{"eventId":"evt_1","eventType":"entityCreated","webhookId":"wh_1"}`)
 	ts := time.Unix(1700000000, 0)

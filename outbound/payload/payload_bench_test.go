@@ -9,7 +9,7 @@ import (
 	"github.com/hookstream/hookstream/schemas"
 )
 
-// benchJSON marshals v as the router does (route.DecodeEvent) after set has
+// benchJSON marshals v as the router does (source.Decode) after set has
 // padded a string field so that the JSON is about 1 KiB.
 func benchJSON(b *testing.B, v any, set func(string)) string {
 	b.Helper()

@@ -27,8 +27,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/hookstream/hookstream/deliverer/signature"
-	"github.com/hookstream/hookstream/deliverer/ssrf"
+	"github.com/hookstream/hookstream/outbound/signature"
+	"github.com/hookstream/hookstream/outbound/ssrf"
 )
 
 // Limits.
@@ -43,7 +43,7 @@ const (
 	DefaultMaxConnsPerHost = 16
 )
 
-// Redacted replaces secret-bearing header values in Result.RequestHeader.
+// Redacted replaces a hidden header value wherever headers are shown.
 const Redacted = "[redacted]"
 
 // Options configure a Sender.
@@ -149,8 +149,8 @@ type Result struct {
 	RetryAfter string
 	// Proto is the response protocol, e.g. "HTTP/1.1" or "HTTP/2.0".
 	Proto string
-	// RequestHeader is what was sent, secret-bearing values redacted
-	// (X-Hookstream-Signing-Secret, Authorization, Cookie, ...).
+	// RequestHeader is what was sent, the values Redact names replaced by
+	// Redacted.
 	RequestHeader http.Header
 	// Err is a transport failure: blocked by the SSRF guard, refused,
 	// reset, timed out (wraps context.DeadlineExceeded), or a bad request.
@@ -161,10 +161,20 @@ type Result struct {
 	BodyErr error
 }
 
-// reserved are headers a custom header may not set.
-var reserved = map[string]bool{}
+var (
+	// reserved are headers a custom header may not set.
+	reserved = map[string]bool{}
+	// nonSecret are the custom headers that are not credentials: content
+	// negotiation and caching headers, shown and kept in clear.
+	nonSecret = map[string]bool{}
+)
 
 func init() {
+	for _, h := range []string{
+		"Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Cache-Control", "Content-Language", "Pragma",
+	} {
+		nonSecret[http.CanonicalHeaderKey(h)] = true
+	}
 	for _, h := range []string{
 		"Content-Type", "Content-Length", "User-Agent", "Host", "Connection", "Keep-Alive",
 		"Proxy-Connection", "Transfer-Encoding", "Te", "Trailer", "Upgrade",
@@ -179,14 +189,28 @@ func init() {
 // header of that name would be dropped; the API refuses such a header.
 func Reserved(name string) bool { return reserved[http.CanonicalHeaderKey(name)] }
 
-// Redact reports whether a header value is a credential (Authorization,
-// cookies, API keys, the signing secret) to hide wherever headers are shown.
+// Credential reports whether a webhook's custom header carries a
+// credential: every one does except a few content negotiation and caching
+// headers (Accept, Accept-Charset, Accept-Encoding, Accept-Language,
+// Cache-Control, Content-Language, Pragma). A list of secret
+// names would miss the next API-key header somebody invents; a list of the
+// harmless ones fails safe. Credentials are sealed at rest and redacted
+// wherever headers are shown.
+func Credential(name string) bool { return !nonSecret[http.CanonicalHeaderKey(name)] }
+
+// Redact reports whether a request header's value is hidden where requests
+// are shown (attempt records, test answers): the signing-secret header and
+// every custom header that is a Credential. The headers the sender sets
+// itself and that carry no secret (Content-Type, User-Agent, webhook-id,
+// webhook-timestamp, the signatures) are shown.
 func Redact(name string) bool {
-	switch http.CanonicalHeaderKey(name) {
-	case "Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key":
+	switch {
+	case signature.SecretBearing(name):
 		return true
+	case Reserved(name):
+		return false
 	}
-	return signature.SecretBearing(name)
+	return Credential(name)
 }
 
 // Send makes the attempt. It never panics on endpoint behaviour and always
