@@ -71,6 +71,14 @@ func startRouterInstance(t *testing.T, env *kafkatest.Env, instance string) (r *
 
 func putWebhook(t testing.TB, env *kafkatest.Env, s schemas.Subscription) {
 	t.Helper()
+	if err := env.Admin.ProduceSync(context.Background(), subscriptionRecord(t, env, s)).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// subscriptionRecord is s, enabled, as the control API would write it.
+func subscriptionRecord(t testing.TB, env *kafkatest.Env, s schemas.Subscription) *kgo.Record {
+	t.Helper()
 	s.Enabled = true
 	if s.CreatedAt.IsZero() {
 		s.CreatedAt, s.UpdatedAt = time.Now().UTC(), time.Now().UTC()
@@ -79,9 +87,7 @@ func putWebhook(t testing.TB, env *kafkatest.Env, s schemas.Subscription) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Admin.ProduceSync(context.Background(), &kgo.Record{Topic: env.Names.Subscriptions, Key: []byte(s.ID), Value: b}).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
+	return &kgo.Record{Topic: env.Names.Subscriptions, Key: []byte(s.ID), Value: b}
 }
 
 func produceValue(t *testing.T, env *kafkatest.Env, topicName, key string, v any) {

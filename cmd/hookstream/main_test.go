@@ -19,6 +19,8 @@ func TestBadCommandLinesAreUsageErrors(t *testing.T) {
 		{[]string{"router", "--registry", "ftp://x"}, nil, "--registry"},
 		{[]string{"router"}, map[string]string{"HOOKSTREAM_RETRY_TIERS": "soon"}, "HOOKSTREAM_RETRY_TIERS"},
 		{[]string{"dev", "--api-addr", "nocolon"}, nil, "--api-addr"},
+		{[]string{"dev", "--deny-cidrs", "10.0.0.0/33"}, nil, "--deny-cidrs"},
+		{[]string{"dev", "--allow-loopback-endpoints"}, nil, "allow-loopback-endpoints"},
 		{[]string{"deliverer"}, nil, "--secret-key"},
 		{[]string{"router", "--kafka-sasl-mechanism", "GSSAPI"}, nil, "--kafka-sasl-mechanism"},
 		{[]string{"router", "--retry-tiers", "1s,2s,1s"}, nil, "--retry-tiers"},

@@ -39,6 +39,16 @@ const (
 	MaxURLLen = 2048
 )
 
+// Bounds of rateLimitPerSecond, 0 (no limit) aside. The tasks a
+// rate-limited webhook has queued hold their partitions' commit marks while
+// they wait, so a slower rate would have a restart deliver minutes to hours
+// of other webhooks' tasks again; one a second is also the slowest
+// documented receiver limit (Slack's incoming webhooks).
+const (
+	MinRateLimitPerSecond = 1
+	MaxRateLimitPerSecond = 1e6
+)
+
 var (
 	headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 	formats    = []string{payload.Generic, payload.Slack, payload.MSTeams, payload.GoogleChat}
@@ -199,8 +209,8 @@ func checkNumbers(sp *Spec) *FieldError {
 		return fieldErr("batchSize", "must be between 1 and %d", MaxBatchSize)
 	case sp.MaxAttempts < 0 || sp.MaxAttempts > MaxAttempts:
 		return fieldErr("maxAttempts", "must be between 0 (retry tiers + 1) and %d", MaxAttempts)
-	case sp.RateLimitPerSecond < 0 || sp.RateLimitPerSecond > 1e6:
-		return fieldErr("rateLimitPerSecond", "must be between 0 (unlimited) and 1000000")
+	case sp.RateLimitPerSecond != 0 && !(sp.RateLimitPerSecond >= MinRateLimitPerSecond && sp.RateLimitPerSecond <= MaxRateLimitPerSecond):
+		return fieldErr("rateLimitPerSecond", "must be 0 (unlimited) or between %d and %d requests a second", MinRateLimitPerSecond, int(MaxRateLimitPerSecond))
 	case sp.AutoDisableAfter < 1:
 		return fieldErr("autoDisableAfter", "must be at least 1")
 	case len(sp.Secret) > maxTextLen:

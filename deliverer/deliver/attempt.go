@@ -23,7 +23,8 @@ type attempt struct {
 	// endpoint's health is not touched.
 	skipped bool
 	// final: the failure cannot be cured by retrying (the payload does not
-	// render); the tasks go to dead letters at once.
+	// render, the outbound guard refused the destination); the tasks go to
+	// dead letters at once.
 	final bool
 }
 
@@ -49,10 +50,6 @@ func (d *Deliverer) deliver(e *endpoint, jobs []*job) {
 	if !e.breaker.Allow(now) {
 		a = attempt{skipped: true, result: outcome.Result{Kind: outcome.Retry, Reason: "circuit open: endpoint not answering, not called"}}
 	} else {
-		if err := e.wait(d.softCtx, wh.RateLimitPerSecond); err != nil {
-			d.abandon(jobs)
-			return
-		}
 		a = d.send(wh, jobs)
 		if d.hardCtx.Err() != nil {
 			// Shutdown cut the request: its outcome is unknown, the
@@ -60,7 +57,9 @@ func (d *Deliverer) deliver(e *endpoint, jobs []*job) {
 			d.abandon(jobs)
 			return
 		}
-		if !a.skipped && !a.final {
+		if !a.skipped {
+			// A refusal of the guard says nothing against the
+			// endpoint: it counts as reachable.
 			reachable := a.res.Err == nil || errors.Is(a.res.Err, ssrf.ErrBlocked)
 			before, after := e.breaker.Record(time.Now(), reachable)
 			d.countCircuit(e.id, before, after)
@@ -98,7 +97,8 @@ func (d *Deliverer) send(wh subscription.Webhook, jobs []*job) attempt {
 	d.metrics.inFlight.Dec()
 	d.metrics.duration.Observe(res.Latency.Seconds())
 	d.metrics.attempts.WithLabelValues(d.tierName(jobs[0].part.tier)).Add(float64(len(jobs)))
-	return attempt{res: res, result: outcome.Classify(res.StatusCode, res.Err, res.RetryAfter, time.Now())}
+	result := outcome.Classify(res.StatusCode, res.Err, res.RetryAfter, time.Now())
+	return attempt{res: res, result: result, final: result.Kind == outcome.DeadLetter}
 }
 
 // messageID is the webhook-id of a request: the delivery id of a single

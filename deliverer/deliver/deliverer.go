@@ -43,8 +43,8 @@ type Deliverer struct {
 	// hardCtx ends in-flight requests and produces: at the shutdown
 	// deadline, not at SIGTERM, so requests under way can finish.
 	hardCtx context.Context
-	// softCtx ends at SIGTERM: waits before a request (rate limit, table
-	// lookup) end there, and their tasks are abandoned for the next owner.
+	// softCtx ends at SIGTERM: a wait before a request (the table lookup)
+	// ends there, and its tasks are abandoned for the next owner.
 	softCtx context.Context
 	// stopping: shutdown began; queued tasks are abandoned, not sent.
 	stopping atomic.Bool

@@ -1,7 +1,6 @@
 package deliver
 
 import (
-	"context"
 	"math"
 	"sync"
 	"time"
@@ -27,6 +26,9 @@ type endpoint struct {
 	inLine  bool
 	limit   float64 // the rate the limiter was built for
 	limiter *rate.Limiter
+	// timer brings workers back when the limiter allows the next request;
+	// while it is set the endpoint wants no worker. See rest.
+	timer *time.Timer
 
 	// paceStart, paceTaken and pace measure how many jobs per second the
 	// endpoint takes, for queueLimit.
@@ -84,9 +86,8 @@ func (d *Deliverer) endpoint(id string) *endpoint {
 	return e
 }
 
-// enqueue queues j and asks the pool for a worker if the endpoint has fewer
-// than MaxInFlightPerEndpoint. A full queue (see queueLimit) defers j to the
-// first retry tier.
+// enqueue queues j and asks the pool for a worker if the endpoint wants one.
+// A full queue (see queueLimit) defers j to the first retry tier.
 func (e *endpoint) enqueue(j *job) {
 	e.mu.Lock()
 	if len(e.queue) >= e.queueLimit(time.Now()) {
@@ -95,18 +96,25 @@ func (e *endpoint) enqueue(j *job) {
 		return
 	}
 	e.queued(append(e.queue, j))
-	more := e.workers < e.d.cfg.MaxInFlightPerEndpoint
+	more := e.wantsWorker()
 	e.mu.Unlock()
 	if more {
 		e.d.pool.start(e)
 	}
 }
 
+// wantsWorker: jobs are queued, fewer than MaxInFlightPerEndpoint workers
+// deliver them, and the webhook's rate does not hold the next request back.
+// Called with e.mu held.
+func (e *endpoint) wantsWorker() bool {
+	return len(e.queue) > 0 && e.workers < e.d.cfg.MaxInFlightPerEndpoint && e.timer == nil
+}
+
 // spawn starts a worker with a place the caller holds, unless the endpoint
 // no longer wants one; false hands the place back to the caller.
 func (e *endpoint) spawn() bool {
 	e.mu.Lock()
-	if len(e.queue) == 0 || e.workers >= e.d.cfg.MaxInFlightPerEndpoint {
+	if !e.wantsWorker() {
 		e.mu.Unlock()
 		return false
 	}
@@ -117,8 +125,9 @@ func (e *endpoint) spawn() bool {
 	return true
 }
 
-// work delivers batches until the queue is empty, or until another endpoint
-// waits for its place.
+// work delivers batches until the queue is empty, until the webhook's rate
+// holds the next request back, or until another endpoint waits for its
+// place.
 func (e *endpoint) work() {
 	defer e.d.workers.Done()
 	for {
@@ -131,7 +140,7 @@ func (e *endpoint) work() {
 		if e.d.pool.crowded() {
 			e.mu.Lock()
 			e.workers--
-			orphaned := len(e.queue) > 0 && e.workers == 0
+			orphaned := e.workers == 0 && e.wantsWorker()
 			e.mu.Unlock()
 			if orphaned {
 				e.d.pool.requeue(e)
@@ -143,13 +152,12 @@ func (e *endpoint) work() {
 }
 
 // next takes up to the webhook's batchSize jobs; jobs of revoked partitions
-// (and all of them once shutdown began) are abandoned instead. nil means the
-// queue is empty and the worker ends.
+// (and all of them once shutdown began) are abandoned instead. nil means
+// the worker ends: the queue is empty, or the webhook's rate does not allow
+// the next request yet (see rest).
 func (e *endpoint) next() []*job {
-	size := 1
-	if wh, ok := e.d.table.Get(e.id); ok && wh.BatchSize > 1 {
-		size = int(wh.BatchSize)
-	}
+	wh, _ := e.d.table.Get(e.id)
+	size := max(int(wh.BatchSize), 1)
 	var dropped []*job
 	defer func() {
 		for _, j := range dropped {
@@ -159,6 +167,12 @@ func (e *endpoint) next() []*job {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	stopping := e.d.stopping.Load()
+	if len(e.queue) > 0 && !stopping {
+		if wait := e.reserve(wh.RateLimitPerSecond); wait > 0 {
+			e.rest(wait)
+			return nil
+		}
+	}
 	var batch []*job
 	for len(e.queue) > 0 && len(batch) < size {
 		j := e.queue[0]
@@ -198,6 +212,10 @@ func (e *endpoint) sweep() {
 	}
 	clear(e.queue[len(keep):])
 	e.queued(keep)
+	// Nothing left to wake for. A timer that already fired clears itself.
+	if len(keep) == 0 && e.timer != nil && e.timer.Stop() {
+		e.timer = nil
+	}
 	e.mu.Unlock()
 	for _, j := range dropped {
 		j.abandon()
@@ -216,20 +234,55 @@ func (d *Deliverer) sweepQueues() {
 	}
 }
 
-// wait holds a request back to the webhook's rateLimitPerSecond; the excess
-// waits, it is never dropped. 0 means no limit.
-func (e *endpoint) wait(ctx context.Context, perSecond float64) error {
+// reserve takes the webhook's leave for one request and returns 0, or
+// takes nothing and returns how long until its rateLimitPerSecond allows
+// the next one; 0 per second is no limit. The limit counts requests (a
+// batch is one), which is what a receiver's own rate limit counts. A batch
+// the open circuit will skip sends no request and needs no leave. Called
+// with e.mu held.
+func (e *endpoint) reserve(perSecond float64) time.Duration {
 	if perSecond <= 0 {
-		return nil
+		return 0
 	}
-	e.mu.Lock()
+	now := time.Now()
+	if e.breaker.State(now) == circuit.Open {
+		return 0
+	}
 	if e.limiter == nil || e.limit != perSecond {
 		burst := max(int(math.Ceil(perSecond)), 1)
 		e.limiter, e.limit = rate.NewLimiter(rate.Limit(perSecond), burst), perSecond
 	}
-	l := e.limiter
+	r := e.limiter.ReserveN(now, 1)
+	wait := r.DelayFrom(now)
+	if wait > 0 {
+		r.CancelAt(now)
+	}
+	return wait
+}
+
+// rest ends the calling worker, whose place in the pool goes to another
+// endpoint, and sets a timer that brings workers back when the rate allows
+// the next request: a webhook waiting for its rate holds no place, so a
+// thousand slow-rated webhooks cannot starve the others. Every worker of
+// the endpoint rests on the same timer. Called with e.mu held.
+func (e *endpoint) rest(wait time.Duration) {
+	e.workers--
+	if e.timer == nil {
+		e.timer = time.AfterFunc(wait, e.wake)
+	}
+}
+
+// wake asks the pool for as many workers as the endpoint's rate has
+// requests for now (the timer waited for the first of them).
+func (e *endpoint) wake() {
+	e.mu.Lock()
+	e.timer = nil
+	n := 0
+	if e.wantsWorker() {
+		n = min(len(e.queue), e.d.cfg.MaxInFlightPerEndpoint-e.workers, max(int(e.limiter.TokensAt(time.Now())), 1))
+	}
 	e.mu.Unlock()
-	// The limit counts requests (a batch is one), which is what a
-	// receiver's own rate limit counts.
-	return l.Wait(ctx)
+	for range n {
+		e.d.pool.start(e)
+	}
 }

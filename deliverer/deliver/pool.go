@@ -12,7 +12,8 @@ import (
 // would wait for a request slot: at a thousand endpoints, thousands of idle
 // goroutines whose stacks outweighed the heap. An endpoint that finds no
 // place waits in line, and a worker gives its place to the first in line
-// after every batch, so a busy endpoint cannot keep the others waiting.
+// after every batch, so a busy endpoint cannot keep the others waiting. An
+// endpoint waiting for its webhook's rate holds no place (see endpoint.rest).
 type pool struct {
 	mu   sync.Mutex
 	free int

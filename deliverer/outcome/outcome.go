@@ -2,10 +2,11 @@
 // next: done, retried in a later tier, dead-lettered, or the webhook
 // disabled.
 //
-// It is pure (no clock, no Kafka) so that the rules of issue 4 — 2xx
-// succeeds, 410 disables at once, 429 honours Retry-After, everything else is
-// retried — are pinned by table tests and shared by the sender and the retry
-// consumers instead of being re-derived in each.
+// It is pure (no clock, no Kafka) so that the rules — 2xx succeeds, 410
+// disables at once, 429 honours Retry-After, a destination the outbound
+// guard refuses is dead-lettered at once, everything else is retried — are
+// pinned by table tests and shared by the sender and the retry consumers
+// instead of being re-derived in each.
 package outcome
 
 import (
@@ -18,6 +19,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/hookstream/hookstream/outbound/ssrf"
 )
 
 // Kind is what to do with a task after an attempt.
@@ -31,6 +34,12 @@ const (
 	// Disable: the endpoint said it is gone (410); retrying would only
 	// hammer a receiver that asked us to stop.
 	Disable
+	// DeadLetter: no retry can cure the failure, because the outbound
+	// guard, its allow-list or its deny-list refused the destination; the
+	// task goes to dead letters after this one attempt. Retrying would only
+	// be refused again through every tier, and a redrive sends the task
+	// once the URL or the guard's configuration is fixed.
+	DeadLetter
 )
 
 func (k Kind) String() string {
@@ -41,6 +50,8 @@ func (k Kind) String() string {
 		return "retry"
 	case Disable:
 		return "disable"
+	case DeadLetter:
+		return "dead-letter"
 	}
 	return "unknown"
 }
@@ -68,7 +79,13 @@ func (r Result) MinWait(now time.Time) time.Duration {
 // the transport error, the response's Retry-After header and the time the
 // response arrived, against which a Retry-After in seconds counts.
 func Classify(status int, err error, retryAfter string, now time.Time) Result {
-	if err != nil {
+	var blocked *ssrf.BlockedError
+	switch {
+	case errors.As(err, &blocked):
+		return Result{Kind: DeadLetter, Reason: blocked.Error() + " (not retried)"}
+	case errors.Is(err, ssrf.ErrBlocked):
+		return Result{Kind: DeadLetter, Reason: "error: " + err.Error() + " (not retried)"}
+	case err != nil:
 		return Result{Kind: Retry, Reason: errorReason(err)}
 	}
 	switch {

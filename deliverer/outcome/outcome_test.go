@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hookstream/hookstream/outbound/ssrf"
 )
 
 type timeoutErr struct{}
@@ -59,6 +62,15 @@ func TestClassify(t *testing.T) {
 		{"canceled", 0, context.Canceled, "", Retry, time.Time{}, "canceled"},
 		{"other error", 0, errors.New("tls: bad certificate"), "", Retry, time.Time{}, "error: tls: bad certificate"},
 		{"error wins over status", 200, errors.New("body cut"), "", Retry, time.Time{}, "error: body cut"},
+		{"guard refusal at dial time", 0, &url.Error{Op: "Post", URL: "http://localhost:9/", Err: &net.OpError{Op: "dial", Net: "tcp",
+			Err: &ssrf.BlockedError{Target: "127.0.0.1", Reason: "loopback address"}}}, "", DeadLetter, time.Time{},
+			"ssrf: 127.0.0.1 refused: loopback address (not retried)"},
+		{"allow-list refusal", 0, &ssrf.BlockedError{Target: "https://evil.test/x", Reason: "matches no allowed URL regex"}, "", DeadLetter, time.Time{},
+			"ssrf: https://evil.test/x refused: matches no allowed URL regex (not retried)"},
+		{"deny-list refusal", 0, fmt.Errorf("send: %w", &ssrf.BlockedError{Target: "93.184.216.34", Reason: "in deny-listed 93.184.216.0/24"}), "", DeadLetter, time.Time{},
+			"ssrf: 93.184.216.34 refused: in deny-listed 93.184.216.0/24 (not retried)"},
+		{"bare ErrBlocked", 0, fmt.Errorf("dial: %w", ssrf.ErrBlocked), "", DeadLetter, time.Time{},
+			"error: dial: ssrf: destination not allowed (not retried)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

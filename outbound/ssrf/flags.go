@@ -14,7 +14,8 @@ type Flags struct {
 	// cloud metadata ones).
 	AllowPrivateEndpoints bool
 	// AllowLoopbackEndpoints admits 127.0.0.0/8 and ::1; `hookstream dev`
-	// and the tests set it, production should not.
+	// always sets it (it has no flag there), and the tests; production
+	// should not.
 	AllowLoopbackEndpoints bool
 	// AllowedURLs are regexes a webhook URL must match (Trifacta's
 	// allowedUrlRegexes); empty allows any URL the address checks pass.
@@ -25,8 +26,14 @@ type Flags struct {
 
 // Register adds the guard's flags to fs.
 func (f *Flags) Register(fs *flag.FlagSet) {
-	fs.BoolVar(&f.AllowPrivateEndpoints, "allow-private-endpoints", false, "allow webhooks on private and link-local addresses (metadata addresses stay refused)")
 	fs.BoolVar(&f.AllowLoopbackEndpoints, "allow-loopback-endpoints", false, "allow webhooks on loopback addresses (for local development)")
+	f.RegisterButLoopback(fs)
+}
+
+// RegisterButLoopback adds the guard's flags but --allow-loopback-endpoints,
+// for `hookstream dev`, which always allows loopback.
+func (f *Flags) RegisterButLoopback(fs *flag.FlagSet) {
+	fs.BoolVar(&f.AllowPrivateEndpoints, "allow-private-endpoints", false, "allow webhooks on private and link-local addresses (metadata addresses stay refused)")
 	fs.Var(&f.AllowedURLs, "allowed-urls", "regexes, comma separated, one of which every webhook URL must match as a whole (empty: any)")
 	fs.Var(&f.DenyCIDRs, "deny-cidrs", "address ranges never sent to, comma separated CIDRs")
 }

@@ -8,6 +8,11 @@
 // or a separate lookup before the request would leave a DNS-rebinding hole:
 // the name can resolve to a public address for the check and to 127.0.0.1 for
 // the connection.
+//
+// An IPv6 address can carry an IPv4 one (NAT64, 6to4, Teredo, the
+// IPv4-compatible and -translated forms), which a translator or relay then
+// delivers to; such an address is judged by the IPv4 address too, so
+// 64:ff9b::a9fe:a9fe is the metadata address it reaches.
 package ssrf
 
 import (
@@ -87,6 +92,9 @@ func New(opts Options) (*Guard, error) {
 
 var (
 	cgnat = netip.MustParsePrefix("100.64.0.0/10")
+	// Site-local (fec0::/10) was IPv6's first private range; RFC 3879
+	// deprecated it, but a network may still route it inside.
+	siteLocal = netip.MustParsePrefix("fec0::/10")
 	// "This network" (0/8) and the reserved 240/4 (with broadcast) are not
 	// unicast destinations; Linux treats 0.0.0.0 as the local host.
 	thisNet  = netip.MustParsePrefix("0.0.0.0/8")
@@ -103,7 +111,9 @@ var (
 	}
 )
 
-// CheckIP decides on one resolved address.
+// CheckIP decides on one resolved address. An IPv6 address that carries an
+// IPv4 address (see carried) is refused when the IPv4 address would be:
+// a NAT64 translator, a 6to4 or Teredo relay delivers to it.
 func (g *Guard) CheckIP(ip netip.Addr) error {
 	if !ip.IsValid() {
 		return &BlockedError{Target: "invalid address", Reason: "not an IP address"}
@@ -111,36 +121,138 @@ func (g *Guard) CheckIP(ip netip.Addr) error {
 	// ::ffff:127.0.0.1 reaches 127.0.0.1; judge it as the IPv4 address. The
 	// zone is dropped because fe80::1%eth0 is as link-local as fe80::1.
 	ip = ip.Unmap().WithZone("")
-	refuse := func(reason string) error { return &BlockedError{Target: ip.String(), Reason: reason} }
+	if reason := g.refusal(ip, g.opts.AllowLoopback); reason != "" {
+		return &BlockedError{Target: ip.String(), Reason: reason}
+	}
+	for _, c := range carried(ip) {
+		// Loopback behind a translator or relay is its own, never this
+		// host's receiver.
+		if reason := g.refusal(c.addr, false); reason != "" {
+			return &BlockedError{Target: ip.String(), Reason: fmt.Sprintf("carries %s (%s): %s", c.addr, c.form, reason)}
+		}
+	}
+	return nil
+}
+
+// refusal is why ip is refused, or "" when it is allowed.
+func (g *Guard) refusal(ip netip.Addr, allowLoopback bool) string {
 	for _, p := range g.deny {
 		if p.Contains(ip) {
-			return refuse("in deny-listed " + p.String())
+			return "in deny-listed " + p.String()
 		}
 	}
 	for _, m := range metadata {
 		if ip == m {
-			return refuse("cloud metadata address")
+			return "cloud metadata address"
 		}
 	}
 	switch {
 	case ip.IsUnspecified() || thisNet.Contains(ip):
-		return refuse("unspecified address")
+		return "unspecified address"
 	case ip.IsMulticast() || reserved.Contains(ip):
-		return refuse("multicast, broadcast or reserved address")
+		return "multicast, broadcast or reserved address"
 	case ip.IsLoopback():
-		if !g.opts.AllowLoopback {
-			return refuse("loopback address")
+		if !allowLoopback {
+			return "loopback address"
 		}
 	case ip.IsPrivate() || cgnat.Contains(ip):
 		if !g.opts.AllowPrivate {
-			return refuse("private address")
+			return "private address"
+		}
+	case siteLocal.Contains(ip):
+		if !g.opts.AllowPrivate {
+			return "site-local address"
 		}
 	case ip.IsLinkLocalUnicast():
 		if !g.opts.AllowPrivate {
-			return refuse("link-local address")
+			return "link-local address"
 		}
 	}
+	return ""
+}
+
+// IPv6 forms that carry an IPv4 address.
+var (
+	nat64          = netip.MustParsePrefix("64:ff9b::/96")    // RFC 6052 well-known prefix
+	nat64Local     = netip.MustParsePrefix("64:ff9b:1::/48")  // RFC 8215 local-use prefix
+	sixToFour      = netip.MustParsePrefix("2002::/16")       // RFC 3056
+	teredo         = netip.MustParsePrefix("2001::/32")       // RFC 4380
+	ipv4Translated = netip.MustParsePrefix("::ffff:0:0:0/96") // RFC 2765 (SIIT)
+	ipv4Compatible = netip.MustParsePrefix("::/96")           // RFC 4291 §2.5.5.1, deprecated
+)
+
+// embedding is an IPv4 address an IPv6 address carries, and the form.
+type embedding struct {
+	addr netip.Addr
+	form string
+}
+
+// carried returns the IPv4 addresses ip carries. A network-specific NAT64
+// prefix (one the operator chose) cannot be recognised here; put it in
+// DenyCIDRs, or rely on the translator's own filter.
+func carried(ip netip.Addr) []embedding {
+	if !ip.Is6() {
+		return nil
+	}
+	b := ip.As16()
+	v4 := func(a, b, c, d byte) netip.Addr { return netip.AddrFrom4([4]byte{a, b, c, d}) }
+	last := v4(b[12], b[13], b[14], b[15])
+	switch {
+	case nat64.Contains(ip):
+		return []embedding{{last, "NAT64"}}
+	case nat64Local.Contains(ip):
+		return nat64LocalReadings(b)
+	case sixToFour.Contains(ip):
+		return []embedding{{v4(b[2], b[3], b[4], b[5]), "6to4"}}
+	case teredo.Contains(ip):
+		// The client's address, which the relay delivers to, is stored
+		// with every bit flipped; the server's in clear.
+		return []embedding{
+			{v4(^b[12], ^b[13], ^b[14], ^b[15]), "Teredo client"},
+			{v4(b[4], b[5], b[6], b[7]), "Teredo server"},
+		}
+	case ipv4Translated.Contains(ip):
+		return []embedding{{last, "IPv4-translated"}}
+	case ipv4Compatible.Contains(ip) && !ip.IsUnspecified() && !ip.IsLoopback():
+		return []embedding{{last, "IPv4-compatible"}}
+	}
 	return nil
+}
+
+// nat64LocalReadings reads an address of the local-use NAT64 prefix. Its
+// operator picks the prefix length (RFC 6052 allows /48, /56, /64 or /96
+// inside the /48), and the address does not say which, so it is read in
+// every layout it is well-formed in: a shorter prefix leaves bits 64-71
+// (the u-octet) and the bits after the IPv4 address zero. The /96 layout
+// is read when no shorter one is well-formed; when one is, its /96 reading
+// is an x.0.0.0 network address, not a destination. Every reading must
+// pass, so a doubtful address is refused rather than let through.
+func nat64LocalReadings(b [16]byte) []embedding {
+	v4 := func(a, b, c, d byte) netip.Addr { return netip.AddrFrom4([4]byte{a, b, c, d}) }
+	zero := func(from int) bool {
+		for _, x := range b[from:] {
+			if x != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	var out []embedding
+	if b[8] == 0 {
+		if zero(11) {
+			out = append(out, embedding{v4(b[6], b[7], b[9], b[10]), "NAT64 /48"})
+		}
+		if zero(12) {
+			out = append(out, embedding{v4(b[7], b[9], b[10], b[11]), "NAT64 /56"})
+		}
+		if zero(13) {
+			out = append(out, embedding{v4(b[9], b[10], b[11], b[12]), "NAT64 /64"})
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, embedding{v4(b[12], b[13], b[14], b[15]), "NAT64 /96"})
+	}
+	return out
 }
 
 // CheckURL decides on a webhook URL before any connection: scheme, host and

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/hookstream/hookstream/outbound/ssrf"
 	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/platform/secret"
 )
@@ -28,6 +29,10 @@ type Config struct {
 	// SecretKey seals webhook secrets; empty means the one kept in the data
 	// directory, created on first start.
 	SecretKey string
+	// Flags are the outbound guard's, for the deliverer and the API alike.
+	// Loopback is always allowed, as dev's receivers run on this machine;
+	// private addresses only with --allow-private-endpoints, as anywhere.
+	ssrf.Flags
 	// Demo creates a demo webhook pointing at a built-in receiver and
 	// produces sample events every few seconds.
 	Demo bool
@@ -47,6 +52,15 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.TokensFile, "tokens-file", "", "file of `TOKEN USER ROLE` lines (ROLE admin or user), besides the admin token")
 	fs.BoolVar(&c.Demo, "demo", false, "create a demo webhook to a built-in receiver and produce sample events every few seconds, printing each delivery")
 	fs.StringVar(&c.SecretKey, "secret-key", "", "key that seals webhook secrets, 32 bytes as base64 or hex (default: generated once and kept in the data dir)")
+	c.Flags.RegisterButLoopback(fs)
+}
+
+// Guard is the guard configuration of dev's deliverer and API: the flags,
+// with loopback allowed.
+func (c *Config) Guard() ssrf.Flags {
+	f := c.Flags
+	f.AllowLoopbackEndpoints = true
+	return f
 }
 
 // Validate names the flag that is wrong.
@@ -65,6 +79,10 @@ func (c *Config) Validate() error {
 		if _, err := secret.ParseKey(c.SecretKey); err != nil {
 			return fmt.Errorf("--secret-key: %w", err)
 		}
+	}
+	guard := c.Guard()
+	if _, err := ssrf.New(guard.Options()); err != nil {
+		return fmt.Errorf("--allowed-urls/--deny-cidrs: %w", err)
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("--data-dir: must not be empty")

@@ -1,0 +1,108 @@
+package deliver
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hookstream/hookstream/deliverer/outcome"
+	"github.com/hookstream/hookstream/platform/subscription"
+	"github.com/hookstream/hookstream/schemas"
+)
+
+// restingDeliverer has one place in its pool and a webhook limited to five
+// requests a second (a burst of five) with eight jobs queued; the test plays
+// the worker, so no request is sent.
+func restingDeliverer(t *testing.T) (*Deliverer, *endpoint, *partition) {
+	t.Helper()
+	d := &Deliverer{
+		cfg:   Config{MaxInFlightPerEndpoint: 4, EndpointQueue: 16, MaxPending: 16},
+		table: subscription.NewTable(), endpoints: map[string]*endpoint{}, pool: newPool(1),
+	}
+	d.table.PutSubscription(schemas.Subscription{ID: "slow", Enabled: true, RateLimitPerSecond: 5})
+	e := d.endpoint("slow")
+	p := newPartition("t", 0, outcome.NoTier)
+	var q []*job
+	for off := range int64(8) {
+		p.take(off)
+		q = append(q, jobAt(p, off))
+	}
+	e.mu.Lock()
+	e.queued(q)
+	e.mu.Unlock()
+	// The worker's place.
+	d.pool.free, e.workers = 0, 1
+	return d, e, p
+}
+
+// A worker whose webhook's rate allows no request now ends and gives its
+// place back, instead of waiting in it; a timer puts the endpoint back in
+// the pool's line once the rate allows the next request.
+func TestRateLimitedEndpointHoldsNoPlace(t *testing.T) {
+	d, e, p := restingDeliverer(t)
+	free := func() int { d.pool.mu.Lock(); defer d.pool.mu.Unlock(); return d.pool.free }
+	for i := range 5 {
+		if batch := e.next(); len(batch) != 1 {
+			t.Fatalf("request %d of the burst: batch of %d", i+1, len(batch))
+		}
+	}
+	if batch := e.next(); batch != nil {
+		t.Fatalf("a sixth request within the burst's second: batch of %d", len(batch))
+	}
+	e.mu.Lock()
+	workers, resting, queued := e.workers, e.timer != nil, len(e.queue)
+	e.mu.Unlock()
+	if workers != 0 || !resting || queued != 3 {
+		t.Fatalf("after the rate held the worker back: %d workers, resting %v, %d queued; want 0, true, 3", workers, resting, queued)
+	}
+	d.pool.release() // what work does when next returns nil
+	if n := free(); n != 1 {
+		t.Fatalf("%d free places after the worker rested, want 1", n)
+	}
+	// A job arriving while the endpoint rests asks for no worker.
+	p.take(8)
+	e.enqueue(jobAt(p, 8))
+	if free() != 1 || d.pool.crowded() {
+		t.Fatal("an enqueue woke a resting endpoint")
+	}
+	// Another endpoint's worker takes the place, so the timer's wake puts
+	// this one in line instead of starting a worker.
+	d.pool.mu.Lock()
+	d.pool.free = 0
+	d.pool.mu.Unlock()
+	for deadline := time.Now().Add(5 * time.Second); !d.pool.crowded(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the endpoint not back in line 5 s after its rate allowed the next request")
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.timer != nil || !e.inLine {
+		t.Fatalf("after the wake: timer %v, in line %v", e.timer, e.inLine)
+	}
+}
+
+// Shutdown abandons a resting endpoint's jobs and stops its timer.
+func TestShutdownStopsARestingEndpoint(t *testing.T) {
+	d, e, p := restingDeliverer(t)
+	for e.next() != nil {
+	}
+	e.mu.Lock()
+	resting := e.timer != nil
+	e.mu.Unlock()
+	if !resting {
+		t.Fatal("the endpoint does not rest after its burst")
+	}
+	d.stopping.Store(true)
+	e.sweep()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.timer != nil || len(e.queue) != 0 {
+		t.Fatalf("after shutdown's sweep: timer %v, %d queued", e.timer, len(e.queue))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// The five jobs the burst took are the (absent) worker's to finish.
+	if p.active != 5 {
+		t.Fatalf("%d records active, want the burst's 5 (the 3 queued abandoned)", p.active)
+	}
+}
