@@ -86,10 +86,13 @@ func (j *job) due(now time.Time) bool {
 // dueAt is when a tier job may be sent: its notBefore, but never later
 // than the tier's delay after its record was written. A notBefore beyond
 // that is not one a deliverer wrote, and believing it would pause the
-// partition, and every task behind it, until then.
+// partition, and every task behind it, until then. A record's time has
+// millisecond precision, cut down from the time it was produced, so the
+// limit allows that millisecond too: without it an honest notBefore could
+// be brought a fraction of a millisecond before its tier's delay.
 func (j *job) dueAt() time.Time {
 	at := j.task.NotBefore
-	if limit := j.produced.Add(j.part.delay); j.part.delay > 0 && !j.produced.IsZero() && at.After(limit) {
+	if limit := j.produced.Add(j.part.delay + time.Millisecond); j.part.delay > 0 && !j.produced.IsZero() && at.After(limit) {
 		return limit
 	}
 	return at

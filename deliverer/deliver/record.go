@@ -109,7 +109,7 @@ func (d *Deliverer) finishUnsent(jobs []*job, outcomeName, reason string) {
 // unchanged: no attempt was made, so none is counted or recorded.
 func (d *Deliverer) deferJob(j *job) {
 	t := j.task
-	t.NotBefore = time.Now().UTC().Add(d.delays[0])
+	t.NotBefore = notBefore(time.Now().UTC().Add(d.delays[0]))
 	var out outbox
 	outcomeName := outcomeDeferred
 	if !d.carry(&out, j, d.names.Tiers[0].Topic, &t, "deferred task", wire.TaskHeaders(&t)...) {
@@ -215,7 +215,7 @@ func (d *Deliverer) addAttempt(out *outbox, rec *schemas.DeliveryAttempt) {
 func (d *Deliverer) retry(out *outbox, j *job, tier int, at time.Time, reason string) bool {
 	t := j.task
 	t.Attempt++
-	t.NotBefore, t.LastError = at, reason
+	t.NotBefore, t.LastError = notBefore(at), reason
 	return d.carry(out, j, d.names.Tiers[tier].Topic, &t, "retry record", wire.TaskHeaders(&t, wire.Header(wire.HeaderLastError, reason))...)
 }
 
@@ -252,4 +252,14 @@ func newAttemptID() string {
 func batchID(ids []string) string {
 	sum := sha256.Sum256([]byte(strings.Join(ids, "\x00")))
 	return "msg_batch_" + hex.EncodeToString(sum[:16])
+}
+
+// notBefore is at as a task's notBefore keeps it: the record holds
+// milliseconds, so at is rounded up to the next one, or the task would be
+// due up to a millisecond before its tier's delay has passed.
+func notBefore(at time.Time) time.Time {
+	if ms := at.Truncate(time.Millisecond); !ms.Equal(at) {
+		return ms.Add(time.Millisecond)
+	}
+	return at
 }
