@@ -165,13 +165,19 @@ func TestTwentyThreeFailuresSetFailed(t *testing.T) {
 		produceTask(t, env, env.Admin, "failing", fmt.Sprintf("00000000-0000-4000-8000-0000000002%02d", i))
 	}
 	kafkatest.WaitFor(t, 60*time.Second, "every task dead-lettered", func() bool { return len(dead.snapshot()) == tasks })
+	// The status topic is read by a consumer of its own, which may be
+	// behind the dead letters' one.
 	var failed []schemas.SubscriptionStatus
-	for _, s := range statuses.snapshot() {
-		if s.Status == subscription.StatusFailed {
-			failed = append(failed, s)
+	kafkatest.WaitFor(t, 30*time.Second, "a failed status", func() bool {
+		failed = failed[:0]
+		for _, s := range statuses.snapshot() {
+			if s.Status == subscription.StatusFailed {
+				failed = append(failed, s)
+			}
 		}
-	}
-	if len(failed) == 0 || failed[0].ConsecutiveFailures != 23 {
+		return len(failed) > 0
+	})
+	if failed[0].ConsecutiveFailures != 23 {
 		t.Fatalf("failed statuses %+v, want the first at 23 consecutive failures", failed)
 	}
 	// Requests already in flight when the 23rd failure was recorded may
