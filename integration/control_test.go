@@ -41,10 +41,14 @@ func TestControlAPIEndToEnd(t *testing.T) {
 	good.secrets = []string{goodSecret}
 	good.mu.Unlock()
 	// Written by the API, read back by the router within a second.
-	kafkatest.WaitFor(t, time.Second, "the router to see both webhooks", func() bool {
-		_, ok1 := router.Table().Get(goodID)
-		_, ok2 := router.Table().Get(badID)
-		return ok1 && ok2
+	kafkatest.WaitFor(t, time.Second, "the router to see both webhooks", func() error {
+		var missing []string
+		for _, id := range []string{goodID, badID} {
+			if _, ok := router.Table().Get(id); !ok {
+				missing = append(missing, id)
+			}
+		}
+		return kafkatest.Missing(missing)
 	})
 
 	start := time.Now().UTC()
@@ -53,16 +57,16 @@ func TestControlAPIEndToEnd(t *testing.T) {
 		ev := metaEvent(fmt.Sprintf("00000000-0000-4000-8000-%012d", i), "tagAdded", "table")
 		produceValue(t, env, env.Names.MetadataChanges, ev.Entity.ID, ev)
 	}
-	kafkatest.WaitFor(t, 30*time.Second, "5 signed deliveries to the good endpoint", func() bool { return len(good.succeeded()) == events })
+	kafkatest.WaitFor(t, 30*time.Second, "5 signed deliveries to the good endpoint", func() error { return kafkatest.Equal(len(good.succeeded()), events) })
 	for _, d := range good.deliveries() {
 		if !d.signedOK {
 			t.Fatalf("delivery %s does not verify with the secret the API returned", d.id)
 		}
 	}
 	q := url.Values{"webhookId": {goodID}, "successOrFailure": {"success"}}
-	kafkatest.WaitFor(t, 10*time.Second, "5 successes in the history", func() bool { return c.count("/api/v1/webhooks/history?"+q.Encode()) == events })
-	kafkatest.WaitFor(t, 30*time.Second, "5 dead letters of the bad webhook", func() bool {
-		return c.count("/api/v1/dead-letters?webhookId="+badID) == events
+	kafkatest.WaitFor(t, 10*time.Second, "5 successes in the history", func() error { return kafkatest.Equal(c.count("/api/v1/webhooks/history?"+q.Encode()), events) })
+	kafkatest.WaitFor(t, 30*time.Second, "5 dead letters of the bad webhook", func() error {
+		return kafkatest.Equal(c.count("/api/v1/dead-letters?webhookId="+badID), events)
 	})
 	if n := c.count("/api/v1/webhooks/history?webhookId=" + badID + "&successOrFailure=failure"); n != 2*events {
 		t.Errorf("bad webhook: %d failed attempts in the history, want %d (maxAttempts 2)", n, 2*events)
@@ -75,20 +79,22 @@ func TestControlAPIEndToEnd(t *testing.T) {
 	// Retry by history id: one more delivery, a new webhook-id.
 	hist := c.must(200, "GET", "/api/v1/webhooks/history?"+q.Encode()+"&pageSize=1", nil)["records"].([]any)[0].(map[string]any)
 	retried := c.must(202, "POST", "/api/v1/webhooks/history/"+hist["id"].(string)+"/retry", nil)
-	kafkatest.WaitFor(t, 30*time.Second, "the retried delivery", func() bool { return good.succeeded()[retried["deliveryId"].(string)] == 1 })
+	kafkatest.WaitFor(t, 30*time.Second, "the retried delivery", func() error {
+		return kafkatest.Equal(good.succeeded()[retried["deliveryId"].(string)], 1)
+	})
 
 	// Replay: every tagAdded event since start again, to the good webhook only.
 	badBefore := bad.count()
 	rp := c.must(202, "POST", "/api/v1/webhooks/"+goodID+"/replay", map[string]any{"since": start.Add(-time.Second).Format(time.RFC3339Nano)})
-	kafkatest.WaitFor(t, 30*time.Second, "the replay to complete", func() bool {
-		return c.must(200, "GET", "/api/v1/webhooks/"+goodID+"/replay/"+rp["id"].(string), nil)["state"] == "completed"
+	kafkatest.WaitFor(t, 30*time.Second, "the replay to complete", func() error {
+		return kafkatest.Equal(c.must(200, "GET", "/api/v1/webhooks/"+goodID+"/replay/"+rp["id"].(string), nil)["state"], any("completed"))
 	})
-	kafkatest.WaitFor(t, 30*time.Second, "replayed deliveries", func() bool {
+	kafkatest.WaitFor(t, 30*time.Second, "replayed deliveries", func() error {
 		n := 0
 		for _, c := range good.succeeded() {
 			n += c
 		}
-		return n == 2*events+1
+		return kafkatest.Equal(n, 2*events+1)
 	})
 	if bad.count() != badBefore {
 		t.Errorf("the replay reached the other webhook: %d requests, had %d", bad.count(), badBefore)
@@ -101,14 +107,14 @@ func TestControlAPIEndToEnd(t *testing.T) {
 	if out["redriven"] != float64(events) {
 		t.Fatalf("redrive: %v", out)
 	}
-	kafkatest.WaitFor(t, 30*time.Second, "redriven deliveries", func() bool { return len(bad.succeeded()) == events })
+	kafkatest.WaitFor(t, 30*time.Second, "redriven deliveries", func() error { return kafkatest.Equal(len(bad.succeeded()), events) })
 	if n := c.count("/api/v1/dead-letters?webhookId=" + badID); n != 0 {
 		t.Errorf("%d dead letters left after the redrive", n)
 	}
 
 	// A restarted API answers the same.
-	kafkatest.WaitFor(t, 10*time.Second, "the history to settle", func() bool {
-		return c.count("/api/v1/webhooks/history?webhookId="+badID+"&successOrFailure=success") == events
+	kafkatest.WaitFor(t, 10*time.Second, "the history to settle", func() error {
+		return kafkatest.Equal(c.count("/api/v1/webhooks/history?webhookId="+badID+"&successOrFailure=success"), events)
 	})
 	before := c.count("/api/v1/webhooks/history")
 	stopAPI()

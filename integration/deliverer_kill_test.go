@@ -62,7 +62,7 @@ func TestDelivererKilledMidStreamLosesNothing(t *testing.T) {
 		}
 		produced <- env.Admin.Flush(ctx)
 	}()
-	kafkatest.WaitFor(t, 60*time.Second, "the first deliverer to deliver some tasks", func() bool { return len(rcv.succeeded()) >= 800 })
+	kafkatest.WaitFor(t, 60*time.Second, "the first deliverer to deliver some tasks", func() error { return kafkatest.Reached(len(rcv.succeeded()), 800) })
 	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestDelivererKilledMidStreamLosesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := startProcess(t, bin, args...)
-	kafkatest.WaitFor(t, 120*time.Second, "every task delivered", func() bool { return len(rcv.succeeded()) >= len(want) })
+	kafkatest.WaitFor(t, 120*time.Second, "every task delivered", func() error { return kafkatest.Reached(len(rcv.succeeded()), len(want)) })
 
 	got := rcv.succeeded()
 	lost, dups := 0, 0

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -35,7 +36,7 @@ func TestFlakyEndpointSucceedsOnThirdAttempt(t *testing.T) {
 
 	const eventID = "00000000-0000-4000-8000-0000000000f1"
 	produceValue(t, env, env.Names.MetadataChanges, "e", metaEvent(eventID, "entityCreated", "table"))
-	kafkatest.WaitFor(t, 60*time.Second, "three attempts recorded", func() bool { return len(attempts.snapshot()) >= 3 })
+	kafkatest.WaitFor(t, 60*time.Second, "three attempts recorded", func() error { return kafkatest.Reached(len(attempts.snapshot()), 3) })
 
 	got := rcv.deliveries()
 	if len(got) != 3 {
@@ -75,10 +76,7 @@ func TestFlakyEndpointSucceedsOnThirdAttempt(t *testing.T) {
 	if recs[0].StatusCode != 503 || recs[2].StatusCode != 200 || recs[0].NextAttemptAt == nil {
 		t.Errorf("attempt records %+v", recs)
 	}
-	kafkatest.WaitFor(t, 10*time.Second, "status back to active", func() bool {
-		s := statuses.snapshot()
-		return len(s) > 0 && s[len(s)-1].Status == subscription.StatusActive
-	})
+	kafkatest.WaitFor(t, 10*time.Second, "status back to active", func() error { return lastStatus(statuses, subscription.StatusActive) })
 	if s := statuses.snapshot(); s[0].Status != subscription.StatusAwaitingRetry || s[0].NextAttemptAt == nil {
 		t.Errorf("first status %+v, want awaitingRetry with a next attempt time", s[0])
 	}
@@ -97,7 +95,7 @@ func TestAlwaysFailingEndpointIsDeadLettered(t *testing.T) {
 	startDeliverer(t, delivererConfig(env))
 	id := produceTask(t, env, env.Admin, "broken", "00000000-0000-4000-8000-0000000000d1")
 
-	kafkatest.WaitFor(t, 60*time.Second, "a dead letter", func() bool { return len(dead.snapshot()) == 1 })
+	kafkatest.WaitFor(t, 60*time.Second, "a dead letter", func() error { return kafkatest.Equal(len(dead.snapshot()), 1) })
 	dl := dead.snapshot()[0]
 	if dl.Task.DeliveryID != id || dl.Attempts != 4 || dl.LastStatusCode != 500 || !strings.Contains(dl.Reason, "500") {
 		t.Errorf("dead letter %+v", dl)
@@ -105,10 +103,20 @@ func TestAlwaysFailingEndpointIsDeadLettered(t *testing.T) {
 	if n := rcv.count(); n != 4 {
 		t.Errorf("%d requests, want 4 (one per tier and the first)", n)
 	}
-	kafkatest.WaitFor(t, 10*time.Second, "retryLimitReached", func() bool {
-		s := statuses.snapshot()
-		return len(s) > 0 && s[len(s)-1].Status == subscription.StatusRetryLimitReached
-	})
+	kafkatest.WaitFor(t, 10*time.Second, "retryLimitReached", func() error { return lastStatus(statuses, subscription.StatusRetryLimitReached) })
+}
+
+// lastStatus is nil once the last status recorded is want, else lists the
+// statuses recorded so far.
+func lastStatus(statuses *collector[schemas.SubscriptionStatus], want string) error {
+	var seen []string
+	for _, s := range statuses.snapshot() {
+		seen = append(seen, s.Status)
+	}
+	if len(seen) > 0 && seen[len(seen)-1] == want {
+		return nil
+	}
+	return fmt.Errorf("statuses recorded %v", seen)
 }
 
 // TestGoneDisablesAtOnceAndDeletedWebhooksAreDropped: a 410 disables the
@@ -124,13 +132,13 @@ func TestGoneDisablesAtOnceAndDeletedWebhooksAreDropped(t *testing.T) {
 	dead := collect[schemas.DeadLetter](t, env, env.Names.DeadLetters)
 	d := startDeliverer(t, delivererConfig(env))
 	produceTask(t, env, env.Admin, "gone", "00000000-0000-4000-8000-000000000041")
-	kafkatest.WaitFor(t, 30*time.Second, "the webhook disabled", func() bool {
+	kafkatest.WaitFor(t, 30*time.Second, "the webhook disabled", func() error {
 		w, _ := d.Table().Get("gone")
-		return w.State() == subscription.StatusDisabled
+		return kafkatest.Equal(w.State(), subscription.StatusDisabled)
 	})
 	produceTask(t, env, env.Admin, "gone", "00000000-0000-4000-8000-000000000042")
 	produceTask(t, env, env.Admin, "never-existed", "00000000-0000-4000-8000-000000000043")
-	kafkatest.WaitFor(t, 30*time.Second, "three attempt records", func() bool { return len(attempts.snapshot()) == 3 })
+	kafkatest.WaitFor(t, 30*time.Second, "three attempt records", func() error { return kafkatest.Equal(len(attempts.snapshot()), 3) })
 	if n := rcv.count(); n != 1 {
 		t.Fatalf("%d requests, want 1: a 410 is not retried and a disabled webhook not sent to", n)
 	}
@@ -164,18 +172,23 @@ func TestTwentyThreeFailuresSetFailed(t *testing.T) {
 	for i := range tasks {
 		produceTask(t, env, env.Admin, "failing", fmt.Sprintf("00000000-0000-4000-8000-0000000002%02d", i))
 	}
-	kafkatest.WaitFor(t, 60*time.Second, "every task dead-lettered", func() bool { return len(dead.snapshot()) == tasks })
+	kafkatest.WaitFor(t, 60*time.Second, "every task dead-lettered", func() error { return kafkatest.Equal(len(dead.snapshot()), tasks) })
 	// The status topic is read by a consumer of its own, which may be
 	// behind the dead letters' one.
 	var failed []schemas.SubscriptionStatus
-	kafkatest.WaitFor(t, 30*time.Second, "a failed status", func() bool {
+	kafkatest.WaitFor(t, 30*time.Second, "a failed status", func() error {
 		failed = failed[:0]
+		var seen []string
 		for _, s := range statuses.snapshot() {
 			if s.Status == subscription.StatusFailed {
 				failed = append(failed, s)
 			}
+			seen = append(seen, s.Status)
 		}
-		return len(failed) > 0
+		if len(failed) == 0 {
+			return fmt.Errorf("statuses recorded %v", seen)
+		}
+		return nil
 	})
 	if failed[0].ConsecutiveFailures != 23 {
 		t.Fatalf("failed statuses %+v, want the first at 23 consecutive failures", failed)
@@ -203,19 +216,24 @@ func TestBatchesAreOneSignedArray(t *testing.T) {
 	cfg := delivererConfig(env)
 	cfg.MaxInFlightPerEndpoint = 1 // the first request holds the rest in the queue
 	d := startDeliverer(t, cfg)
-	kafkatest.WaitFor(t, 10*time.Second, "the webhook in the table", func() bool { _, ok := d.Table().Get("batched"); return ok })
+	kafkatest.WaitFor(t, 10*time.Second, "the webhook in the table", func() error {
+		if _, ok := d.Table().Get("batched"); !ok {
+			return kafkatest.Missing([]string{"batched"})
+		}
+		return nil
+	})
 	const tasks = 11
 	for i := range tasks {
 		produceTask(t, env, env.Admin, "batched", fmt.Sprintf("00000000-0000-4000-8000-0000000003%02d", i))
 	}
-	kafkatest.WaitFor(t, 30*time.Second, "the first request out", func() bool {
+	kafkatest.WaitFor(t, 30*time.Second, "the first request out", func() error {
 		rcv.mu.Lock()
 		defer rcv.mu.Unlock()
-		return len(rcv.byID) > 0
+		return kafkatest.Reached(len(rcv.byID), 1)
 	})
 	attempts := collect[schemas.DeliveryAttempt](t, env, env.Names.Attempts)
 	close(release)
-	kafkatest.WaitFor(t, 30*time.Second, "every task recorded", func() bool { return len(attempts.snapshot()) == tasks })
+	kafkatest.WaitFor(t, 30*time.Second, "every task recorded", func() error { return kafkatest.Equal(len(attempts.snapshot()), tasks) })
 	events, biggest := 0, 0
 	for _, dv := range rcv.deliveries() {
 		if !dv.signedOK {
@@ -271,9 +289,9 @@ func TestDeadEndpointDoesNotHoldBackHealthyOnes(t *testing.T) {
 	if err := env.Admin.Flush(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	kafkatest.WaitFor(t, 60*time.Second, "every healthy task delivered", func() bool { return len(healthy.succeeded()) == 9*perHook })
-	kafkatest.WaitFor(t, 90*time.Second, "every dead-endpoint task dead-lettered", func() bool {
-		return letters.count(func(d schemas.DeadLetter) bool { return d.Task.WebhookID == "dead" }) >= perHook
+	kafkatest.WaitFor(t, 60*time.Second, "every healthy task delivered", func() error { return kafkatest.Equal(len(healthy.succeeded()), 9*perHook) })
+	kafkatest.WaitFor(t, 90*time.Second, "every dead-endpoint task dead-lettered", func() error {
+		return kafkatest.Reached(letters.count(func(d schemas.DeadLetter) bool { return d.Task.WebhookID == "dead" }), perHook)
 	})
 	distinct := map[string]bool{}
 	for _, d := range letters.snapshot() {
@@ -304,7 +322,7 @@ func TestRateLimitSpacesRequestsAndTheGuardRefusesLoopback(t *testing.T) {
 	for i := range tasks {
 		produceTask(t, env, env.Admin, "limited", fmt.Sprintf("00000000-0000-4000-8000-0000000005%02d", i))
 	}
-	kafkatest.WaitFor(t, 30*time.Second, "every limited task delivered", func() bool { return len(rcv.succeeded()) == tasks })
+	kafkatest.WaitFor(t, 30*time.Second, "every limited task delivered", func() error { return kafkatest.Equal(len(rcv.succeeded()), tasks) })
 	got := rcv.deliveries()
 	first, last := got[0].at, got[0].at
 	for _, d := range got {
@@ -320,31 +338,53 @@ func TestRateLimitSpacesRequestsAndTheGuardRefusesLoopback(t *testing.T) {
 		t.Errorf("8 requests at 4/s spanned %s, want at least 1s minus scheduling slack", span)
 	}
 
-	// A second deliverer group that does not allow loopback.
+	// A second deliverer group that does not allow loopback. Both groups
+	// read the tier topics; the guard's group has a version of its own, so
+	// its User-Agent (hookstream/<version>), in its requests and in its
+	// attempt records, tells what it did from what the first group did.
 	port := rcv.srv.URL[strings.LastIndex(rcv.srv.URL, ":")+1:]
 	guarded, _ := signedWebhook(t, "guarded", "http://localhost:"+port+"/hook")
 	putWebhook(t, env, guarded)
 	cfg := delivererConfig(env)
 	cfg.Group += "-guarded"
+	cfg.Version = "guard"
 	cfg.AllowLoopbackEndpoints = false
 	startDeliverer(t, cfg)
 	produceTask(t, env, env.Admin, "guarded", "00000000-0000-4000-8000-000000000600")
-	refused := func(a schemas.DeliveryAttempt) bool {
-		return a.WebhookID == "guarded" && a.StatusCode == 0 && strings.Contains(a.Error, "ssrf") && strings.Contains(a.Error, "loopback")
-	}
-	kafkatest.WaitFor(t, 30*time.Second, "the guard's refusal recorded", func() bool { return attempts.count(refused) >= 1 })
-	// The first group also delivers the guarded task (loopback allowed
-	// there). What the guard's group must not do is reach the receiver:
-	// every request that arrived is a success the first group recorded
-	// (the guard's group has only its refusal to record).
-	succeeded := func(a schemas.DeliveryAttempt) bool { return a.WebhookID == "guarded" && a.StatusCode == 200 }
-	kafkatest.WaitFor(t, 30*time.Second, "every request for the guarded task recorded as a success", func() bool {
-		n := 0
-		for _, d := range rcv.deliveries() {
-			if strings.Contains(string(d.body), `"webhookId":"guarded"`) {
-				n++
+	by := func(version string) []schemas.DeliveryAttempt {
+		var of []schemas.DeliveryAttempt
+		for _, a := range attempts.snapshot() {
+			if a.WebhookID == "guarded" && a.RequestHeaders["User-Agent"] == "hookstream/"+version {
+				of = append(of, a)
 			}
 		}
-		return n >= 1 && n == attempts.count(succeeded)
+		return of
+	}
+	// The first group delivers the guarded task (loopback allowed there),
+	// which shows the receiver answers on that URL; the guard's group
+	// refuses it at dial time, before a request goes out.
+	kafkatest.WaitFor(t, 30*time.Second, "an attempt at the guarded task by each group", func() error {
+		return errors.Join(
+			kafkatest.Named("the first group's attempts", kafkatest.Reached(len(by("test")), 1)),
+			kafkatest.Named("the guard group's attempts", kafkatest.Reached(len(by("guard")), 1)))
 	})
+	if a := by("test"); a[0].StatusCode != 200 {
+		t.Errorf("the first group's attempt at the guarded task: %s, want a 200", summary(a[0]))
+	}
+	refused := func(a schemas.DeliveryAttempt) bool {
+		return a.StatusCode == 0 && strings.Contains(a.Error, "ssrf") && strings.Contains(a.Error, "loopback")
+	}
+	if a := by("guard"); len(a) != 1 || !refused(a[0]) {
+		t.Errorf("the guard's group recorded %d attempts at the guarded task, the first %s; want one, its ssrf refusal", len(a), summary(a[0]))
+	}
+	for _, d := range rcv.deliveries() {
+		if d.userAgent == "hookstream/guard" {
+			t.Errorf("the receiver got a request from the guard's group: %s", d.body)
+		}
+	}
+}
+
+// summary is what a failed check shows of an attempt record.
+func summary(a schemas.DeliveryAttempt) string {
+	return fmt.Sprintf("attempt %d, outcome %s, status %d, error %q", a.Attempt, a.Outcome, a.StatusCode, a.Error)
 }

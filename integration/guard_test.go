@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -37,13 +38,14 @@ func TestGuardRefusalIsDeadLetteredAfterOneAttempt(t *testing.T) {
 	cfg.DenyCIDRs = config.List{"93.184.216.0/24"}
 	cfg.AllowedURLs = config.List{`http://localhost:\d+/hook`, `http://93\.184\.216\.34/hook`}
 	d := startDeliverer(t, cfg)
-	kafkatest.WaitFor(t, 10*time.Second, "the webhooks in the table", func() bool {
+	kafkatest.WaitFor(t, 10*time.Second, "the webhooks in the table", func() error {
+		var missing []string
 		for id := range refusals {
 			if _, ok := d.Table().Get(id); !ok {
-				return false
+				missing = append(missing, id)
 			}
 		}
-		return true
+		return kafkatest.Missing(missing)
 	})
 	n := 0
 	for id := range refusals {
@@ -63,13 +65,13 @@ func TestGuardRefusalIsDeadLetteredAfterOneAttempt(t *testing.T) {
 		}
 		return a, dl
 	}
-	kafkatest.WaitFor(t, 30*time.Second, "an attempt and a dead letter for every refused task", func() bool {
+	kafkatest.WaitFor(t, 30*time.Second, "an attempt and a dead letter for every refused task", func() error {
+		var errs []error
 		for id := range refusals {
-			if a, dl := of(id); len(a) == 0 || len(dl) == 0 {
-				return false
-			}
+			a, dl := of(id)
+			errs = append(errs, kafkatest.Named(id+" attempts", kafkatest.Reached(len(a), 1)), kafkatest.Named(id+" dead letters", kafkatest.Reached(len(dl), 1)))
 		}
-		return true
+		return errors.Join(errs...)
 	})
 	for id, r := range refusals {
 		a, dl := of(id)

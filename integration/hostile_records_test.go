@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -81,8 +82,11 @@ func TestHostileRecordsAreRejectedAndDeliveryGoesOn(t *testing.T) {
 	produceValue(t, env, env.Names.MetadataChanges, "e", metaEvent(eventID, "entityCreated", "table"))
 
 	bigAttempt := func(a schemas.DeliveryAttempt) bool { return a.DeliveryID == "msg_big" }
-	kafkatest.WaitFor(t, 60*time.Second, "the ordinary event delivered, four records rejected, the big task's attempt recorded", func() bool {
-		return rcv.succeeded()[source.DeliveryID(eventID, "all")] == 1 && len(rejected.snapshot()) >= len(hostile) && attempts.count(bigAttempt) >= 1
+	kafkatest.WaitFor(t, 60*time.Second, "the ordinary event delivered, four records rejected, the big task's attempt recorded", func() error {
+		return errors.Join(
+			kafkatest.Named("deliveries of the ordinary event", kafkatest.Equal(rcv.succeeded()[source.DeliveryID(eventID, "all")], 1)),
+			kafkatest.Named("rejected records", kafkatest.Reached(len(rejected.snapshot()), len(hostile))),
+			kafkatest.Named("the big task's attempts", kafkatest.Reached(attempts.count(bigAttempt), 1)))
 	})
 	type origin struct {
 		topic  string

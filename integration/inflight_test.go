@@ -41,22 +41,24 @@ func TestInFlightBoundHoldsAcrossEndpoints(t *testing.T) {
 	cfg := delivererConfig(env)
 	cfg.MaxInFlight, cfg.MaxInFlightPerEndpoint = bound, 4
 	d := startDeliverer(t, cfg)
-	kafkatest.WaitFor(t, 10*time.Second, "every webhook in the table", func() bool {
-		_, ok := d.Table().Get(fmt.Sprintf("wide%02d", hooks-1))
-		return ok
+	kafkatest.WaitFor(t, 10*time.Second, "every webhook in the table", func() error {
+		if _, ok := d.Table().Get(fmt.Sprintf("wide%02d", hooks-1)); !ok {
+			return kafkatest.Missing([]string{fmt.Sprintf("wide%02d", hooks-1)})
+		}
+		return nil
 	})
 	for i := range perHook {
 		for h := range hooks {
 			produceTask(t, env, env.Admin, fmt.Sprintf("wide%02d", h), fmt.Sprintf("00000000-0000-4000-8000-0000000%02d%03d", h, i))
 		}
 	}
-	kafkatest.WaitFor(t, 30*time.Second, "the bound's requests held at the receiver", func() bool {
+	kafkatest.WaitFor(t, 30*time.Second, "the bound's requests held at the receiver", func() error {
 		mu.Lock()
 		defer mu.Unlock()
-		return current >= bound
+		return kafkatest.Reached(current, bound)
 	})
 	open()
-	kafkatest.WaitFor(t, 60*time.Second, "every task delivered", func() bool { return len(rcv.succeeded()) == hooks*perHook })
+	kafkatest.WaitFor(t, 60*time.Second, "every task delivered", func() error { return kafkatest.Equal(len(rcv.succeeded()), hooks*perHook) })
 	mu.Lock()
 	defer mu.Unlock()
 	if most > bound {

@@ -59,7 +59,7 @@ func benchIsolation(b *testing.B, withDead bool) {
 			b.Fatal(err)
 		}
 		want := (iter + 1) * healthyHooks * perHook
-		kafkatest.WaitFor(b, 120*time.Second, "every healthy task delivered", func() bool { return len(healthy.succeeded()) >= want })
+		kafkatest.WaitFor(b, 120*time.Second, "every healthy task delivered", func() error { return kafkatest.Reached(len(healthy.succeeded()), want) })
 		elapsed += time.Since(start)
 	}
 	b.ReportMetric(float64(b.N*healthyHooks*perHook)/elapsed.Seconds(), "healthy-deliveries/s")

@@ -37,7 +37,7 @@ func TestProducedEventsAreRouted(t *testing.T) {
 	if err := p.EmitWorkflow(ctx, run); err != nil {
 		t.Fatal(err)
 	}
-	kafkatest.WaitFor(t, 30*time.Second, "two tasks", func() bool { return ts.len() >= 2 })
+	kafkatest.WaitFor(t, 30*time.Second, "two tasks", func() error { return kafkatest.Reached(ts.len(), 2) })
 	waitRouted(t, env)
 	all, _ := ts.snapshot()
 	if len(all) != 2 {

@@ -37,14 +37,17 @@ func TestRateLimitedWebhooksHoldNoWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := startDeliverer(t, delivererConfig(env))
-	kafkatest.WaitFor(t, 30*time.Second, "every webhook in the deliverer's table", func() bool {
+	kafkatest.WaitFor(t, 30*time.Second, "every webhook in the deliverer's table", func() error {
+		var missing []string
 		for i := range limited {
 			if _, ok := d.Table().Get(fmt.Sprintf("limited%04d", i)); !ok {
-				return false
+				missing = append(missing, fmt.Sprintf("limited%04d", i))
 			}
 		}
-		_, ok := d.Table().Get("normal")
-		return ok
+		if _, ok := d.Table().Get("normal"); !ok {
+			missing = append(missing, "normal")
+		}
+		return kafkatest.Missing(missing)
 	})
 
 	var tasks []*kgo.Record
@@ -57,14 +60,14 @@ func TestRateLimitedWebhooksHoldNoWorker(t *testing.T) {
 	if err := env.Admin.ProduceSync(ctx, tasks...).FirstErr(); err != nil {
 		t.Fatal(err)
 	}
-	kafkatest.WaitFor(t, 60*time.Second, "every limited webhook's first request", func() bool { return slow.arrived() >= limited })
+	kafkatest.WaitFor(t, 60*time.Second, "every limited webhook's first request", func() error { return kafkatest.Reached(slow.arrived(), limited) })
 
 	// Every limited webhook now waits for its rate with its other tasks.
 	for i := range normalTasks {
 		produceTask(t, env, env.Admin, "normal", fmt.Sprintf("00000000-0000-4000-9000-%012d", i))
 	}
-	kafkatest.WaitFor(t, 30*time.Second, "the normal webhook's tasks delivered beside the waiting ones", func() bool {
-		return len(fast.succeeded()) == normalTasks
+	kafkatest.WaitFor(t, 30*time.Second, "the normal webhook's tasks delivered beside the waiting ones", func() error {
+		return kafkatest.Equal(len(fast.succeeded()), normalTasks)
 	})
 	if n := slow.arrived(); n != limited {
 		t.Errorf("the limited webhooks got %d requests, want one each (%d): the rate lets one through every 1,000 s", n, limited)

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -171,7 +172,7 @@ func TestRoutingEndToEnd(t *testing.T) {
 	putWebhook(t, env, schemas.Subscription{ID: "tables", Global: true, EventTypes: []string{"entityCreated"}, Filters: schemas.Filters{EntityTypes: []string{"table"}}})
 	putWebhook(t, env, schemas.Subscription{ID: "failures", Global: true, EventTypes: []string{"workflowFailed"}})
 	r := startRouter(t, env)
-	kafkatest.WaitFor(t, 10*time.Second, "webhooks in the table", func() bool { all, _ := r.Table().All(); return len(all) == 2 })
+	kafkatest.WaitFor(t, 10*time.Second, "webhooks in the table", func() error { all, _ := r.Table().All(); return kafkatest.Equal(len(all), 2) })
 	ts := watchTasks(t, env)
 	var rejected []schemas.RejectedRecord
 	var mu sync.Mutex
@@ -187,10 +188,10 @@ func TestRoutingEndToEnd(t *testing.T) {
 	ok.EventID, ok.Status = "00000000-0000-4000-8000-0000000000c1", "succeeded"
 	produceValue(t, env, env.Names.WorkflowCompletion, "wf", &ok)
 
-	kafkatest.WaitFor(t, 30*time.Second, "two tasks and one rejected record", func() bool {
+	kafkatest.WaitFor(t, 30*time.Second, "two tasks and one rejected record", func() error {
 		mu.Lock()
 		defer mu.Unlock()
-		return ts.len() >= 2 && len(rejected) >= 1
+		return errors.Join(kafkatest.Named("tasks", kafkatest.Reached(ts.len(), 2)), kafkatest.Named("rejected records", kafkatest.Reached(len(rejected), 1)))
 	})
 	// Let any wrong extra task show up: wait until the router committed
 	// every event it was given.
@@ -228,12 +229,17 @@ func TestEventBeforeWebhookIsNotDelivered(t *testing.T) {
 	r := startRouter(t, env)
 	ts := watchTasks(t, env)
 	produceValue(t, env, env.Names.MetadataChanges, "a", metaEvent("00000000-0000-4000-8000-000000000001", "entityCreated", "table"))
-	kafkatest.WaitFor(t, 30*time.Second, "the first event routed", func() bool { return ts.len() == 1 })
+	kafkatest.WaitFor(t, 30*time.Second, "the first event routed", func() error { return kafkatest.Equal(ts.len(), 1) })
 
 	putWebhook(t, env, schemas.Subscription{ID: "late", Global: true, EventTypes: []string{"*"}})
-	kafkatest.WaitFor(t, 10*time.Second, "the new webhook in the router's table", func() bool { _, ok := r.Table().Get("late"); return ok })
+	kafkatest.WaitFor(t, 10*time.Second, "the new webhook in the router's table", func() error {
+		if _, ok := r.Table().Get("late"); !ok {
+			return kafkatest.Missing([]string{"late"})
+		}
+		return nil
+	})
 	produceValue(t, env, env.Names.MetadataChanges, "a", metaEvent("00000000-0000-4000-8000-000000000002", "entityUpdated", "table"))
-	kafkatest.WaitFor(t, 30*time.Second, "the second event routed to both", func() bool { return ts.len() == 3 })
+	kafkatest.WaitFor(t, 30*time.Second, "the second event routed to both", func() error { return kafkatest.Equal(ts.len(), 3) })
 	waitRouted(t, env)
 	all, _ := ts.snapshot()
 	for _, task := range all {
@@ -247,28 +253,34 @@ func TestEventBeforeWebhookIsNotDelivered(t *testing.T) {
 func waitRouted(t *testing.T, env *kafkatest.Env) {
 	t.Helper()
 	adm := kadm.NewClient(env.Admin)
-	kafkatest.WaitFor(t, 60*time.Second, "the router to commit every event", func() bool {
+	kafkatest.WaitFor(t, 60*time.Second, "the router to commit every event", func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		ends, err := adm.ListEndOffsets(ctx, env.Names.MetadataChanges, env.Names.WorkflowCompletion)
 		if err != nil {
-			return false
+			return fmt.Errorf("list end offsets: %w", err)
 		}
 		committed, err := adm.FetchOffsets(ctx, env.Names.Prefix+"router")
 		if err != nil {
-			return false
+			return fmt.Errorf("fetch the router's offsets: %w", err)
 		}
-		caughtUp := true
+		var behind []string
 		ends.Each(func(o kadm.ListedOffset) {
 			if o.Offset == 0 {
 				return
 			}
 			c, ok := committed.Lookup(o.Topic, o.Partition)
-			if !ok || c.At < o.Offset {
-				caughtUp = false
+			switch {
+			case !ok:
+				behind = append(behind, fmt.Sprintf("%s/%d nothing committed of %d", o.Topic, o.Partition, o.Offset))
+			case c.At < o.Offset:
+				behind = append(behind, fmt.Sprintf("%s/%d committed %d of %d", o.Topic, o.Partition, c.At, o.Offset))
 			}
 		})
-		return caughtUp
+		if len(behind) > 0 {
+			return fmt.Errorf("behind: %s", strings.Join(behind, "; "))
+		}
+		return nil
 	})
 }
 
@@ -304,7 +316,7 @@ func TestRouterKilledMidStreamRoutesExactlyOnce(t *testing.T) {
 		}
 		produced <- env.Admin.Flush(ctx)
 	}()
-	kafkatest.WaitFor(t, 60*time.Second, "the first router to route some events", func() bool { return ts.len() >= 300 })
+	kafkatest.WaitFor(t, 60*time.Second, "the first router to route some events", func() error { return kafkatest.Reached(ts.len(), 300) })
 	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +327,7 @@ func TestRouterKilledMidStreamRoutesExactlyOnce(t *testing.T) {
 	}
 	second := startProcess(t, bin, args...)
 	defer func() { _ = second.Process.Signal(syscall.SIGTERM); _ = second.Wait() }()
-	kafkatest.WaitFor(t, 120*time.Second, "every task", func() bool { return ts.len() >= webhooks*events })
+	kafkatest.WaitFor(t, 120*time.Second, "every task", func() error { return kafkatest.Reached(ts.len(), webhooks*events) })
 	waitRouted(t, env)
 	all, counts := ts.snapshot()
 	dups := 0
@@ -400,18 +412,21 @@ func TestTwoRoutersSplitPartitionsAndRebalanceSafely(t *testing.T) {
 	produce(0, 300)
 	startRouterInstance(t, env, "b")
 	adm := kadm.NewClient(env.Admin)
-	kafkatest.WaitFor(t, 60*time.Second, "two members in the router group", func() bool {
+	kafkatest.WaitFor(t, 60*time.Second, "two members in the router group", func() error {
 		groups, err := adm.DescribeGroups(context.Background(), env.Names.Prefix+"router")
 		if err != nil {
-			return false
+			return fmt.Errorf("describe the router group: %w", err)
 		}
 		g := groups[env.Names.Prefix+"router"]
-		return g.State == "Stable" && len(g.Members) == 2
+		if g.State != "Stable" || len(g.Members) != 2 {
+			return fmt.Errorf("group %q with %d members", g.State, len(g.Members))
+		}
+		return nil
 	})
 	produce(300, 600)
 	stopFirst()
 	produce(600, events)
-	kafkatest.WaitFor(t, 90*time.Second, "every task", func() bool { return ts.len() >= events })
+	kafkatest.WaitFor(t, 90*time.Second, "every task", func() error { return kafkatest.Reached(ts.len(), events) })
 	waitRouted(t, env)
 	_, counts := ts.snapshot()
 	for id, n := range counts {
@@ -437,14 +452,14 @@ func TestDeletedAndFailedWebhooksGetNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	produceValue(t, env, env.Names.SubscriptionStatus, "failed", &schemas.SubscriptionStatus{WebhookID: "failed", Status: "failed", ConsecutiveFailures: 23, UpdatedAt: time.Now().UTC()})
-	kafkatest.WaitFor(t, 10*time.Second, "the tombstone and the status applied", func() bool {
+	kafkatest.WaitFor(t, 10*time.Second, "the tombstone and the status applied", func() error {
 		_, stillThere := r.Table().Get("deleted")
 		w, _ := r.Table().Get("failed")
-		return !stillThere && w.State() == "failed"
+		return errors.Join(kafkatest.Named("the deleted webhook in the table", kafkatest.Equal(stillThere, false)), kafkatest.Named("the failed webhook's state", kafkatest.Equal(w.State(), "failed")))
 	})
 	ts := watchTasks(t, env)
 	produceValue(t, env, env.Names.MetadataChanges, "a", metaEvent("00000000-0000-4000-8000-000000000001", "entityCreated", "table"))
-	kafkatest.WaitFor(t, 30*time.Second, "the event routed", func() bool { return ts.len() >= 1 })
+	kafkatest.WaitFor(t, 30*time.Second, "the event routed", func() error { return kafkatest.Reached(ts.len(), 1) })
 	waitRouted(t, env)
 	all, _ := ts.snapshot()
 	if len(all) != 1 || all[0].WebhookID != "healthy" {

@@ -3,6 +3,7 @@ package integration
 import (
 	"bytes"
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -42,8 +43,10 @@ func TestCredentialHeadersSealedEndToEnd(t *testing.T) {
 
 	ev := metaEvent("00000000-0000-4000-8000-0000000000c1", "entityCreated", "table")
 	produceValue(t, env, env.Names.MetadataChanges, ev.Entity.ID, ev)
-	kafkatest.WaitFor(t, 30*time.Second, "the delivery and its attempt record", func() bool {
-		return rcv.count() == 1 && attempts.count(func(a schemas.DeliveryAttempt) bool { return a.WebhookID == id }) == 1
+	kafkatest.WaitFor(t, 30*time.Second, "the delivery and its attempt record", func() error {
+		return errors.Join(
+			kafkatest.Named("requests", kafkatest.Equal(rcv.count(), 1)),
+			kafkatest.Named("attempt records", kafkatest.Equal(attempts.count(func(a schemas.DeliveryAttempt) bool { return a.WebhookID == id }), 1)))
 	})
 	got := rcv.deliveries()[0].header
 	for k, v := range headers {
@@ -65,8 +68,8 @@ func TestCredentialHeadersSealedEndToEnd(t *testing.T) {
 	if rec.RequestHeaders["Accept"] != "application/json" {
 		t.Errorf("attempt record hides Accept: %v", rec.RequestHeaders)
 	}
-	kafkatest.WaitFor(t, 10*time.Second, "the attempt in the history", func() bool {
-		return c.count("/api/v1/webhooks/history?webhookId="+id) == 1
+	kafkatest.WaitFor(t, 10*time.Second, "the attempt in the history", func() error {
+		return kafkatest.Equal(c.count("/api/v1/webhooks/history?webhookId="+id), 1)
 	})
 	hist := c.must(200, "GET", "/api/v1/webhooks/history?webhookId="+id, nil)["records"].([]any)[0].(map[string]any)
 	for k := range creds {

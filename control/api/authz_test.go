@@ -187,9 +187,11 @@ func (h *harness) attemptFor(id string) string {
 	aid := "att-" + id
 	if _, ok := h.srv.history.Get(aid); !ok {
 		h.produce(h.env.Names.Attempts, id, attempt(aid, id, "success", 200, time.Now().UTC().Truncate(time.Millisecond)))
-		kafkatest.WaitFor(h.t, 10*time.Second, "attempt "+aid+" in the history", func() bool {
-			_, ok := h.srv.history.Get(aid)
-			return ok
+		kafkatest.WaitFor(h.t, 10*time.Second, "attempt "+aid+" in the history", func() error {
+			if _, ok := h.srv.history.Get(aid); !ok {
+				return kafkatest.Missing([]string{aid})
+			}
+			return nil
 		})
 	}
 	return aid
@@ -210,6 +212,11 @@ func (h *harness) deadLetterFor(id string) string {
 		return dl
 	}
 	h.produce(h.env.Names.DeadLetters, id, deadLetter(id, fmt.Sprintf("msg_dl_%s", id), time.Now().UTC().Truncate(time.Millisecond)))
-	kafkatest.WaitFor(h.t, 10*time.Second, "a dead letter of "+id, func() bool { return find() != "" })
+	kafkatest.WaitFor(h.t, 10*time.Second, "a dead letter of "+id, func() error {
+		if find() == "" {
+			return fmt.Errorf("no dead letter of %s in the index", id)
+		}
+		return nil
+	})
 	return find()
 }

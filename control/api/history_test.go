@@ -83,9 +83,9 @@ func TestHistoryFiltersPagesAndRetries(t *testing.T) {
 		h.produce(h.env.Names.Attempts, alice, attempt(fmt.Sprintf("a%02d", i), alice, outcome, status, base.Add(time.Duration(i)*time.Minute)))
 	}
 	h.produce(h.env.Names.Attempts, bob, attempt("b00", bob, "success", 200, base))
-	kafkatest.WaitFor(t, 10*time.Second, "11 attempts in the index", func() bool {
+	kafkatest.WaitFor(t, 10*time.Second, "11 attempts in the index", func() error {
 		_, out := h.do(adminToken, "GET", "/api/v1/webhooks/history", nil)
-		return out["count"] == 11.0
+		return kafkatest.Named("count", kafkatest.Equal(out["count"], any(11.0)))
 	})
 	query := func(token string, q url.Values) (float64, []map[string]any) {
 		t.Helper()
@@ -138,8 +138,8 @@ func TestHistoryFiltersPagesAndRetries(t *testing.T) {
 	if status != http.StatusAccepted || out["originalDeliveryId"] != "msg_a03" {
 		t.Fatalf("retry: %d %v", status, out)
 	}
-	kafkatest.WaitFor(t, 10*time.Second, "the retried task", func() bool {
-		return len(deliveries.where(func(d schemas.DeliveryTask) bool { return d.OriginalDeliveryID == "msg_a03" })) == 1
+	kafkatest.WaitFor(t, 10*time.Second, "the retried task", func() error {
+		return kafkatest.Equal(len(deliveries.where(func(d schemas.DeliveryTask) bool { return d.OriginalDeliveryID == "msg_a03" })), 1)
 	})
 	task := deliveries.where(func(d schemas.DeliveryTask) bool { return d.OriginalDeliveryID == "msg_a03" })[0]
 	if task.WebhookID != alice || task.Attempt != 1 || task.EventID != "evt-a03" || !strings.Contains(task.Event, "evt-a03") || task.DeliveryID == "msg_a03" {
@@ -174,9 +174,9 @@ func TestDeadLettersListAndRedrive(t *testing.T) {
 		h.produce(h.env.Names.DeadLetters, alice, deadLetter(alice, fmt.Sprintf("msg_a%d", i), at.Add(time.Duration(i)*time.Second)))
 	}
 	h.produce(h.env.Names.DeadLetters, bob, deadLetter(bob, "msg_b0", at))
-	kafkatest.WaitFor(t, 10*time.Second, "4 dead letters", func() bool {
+	kafkatest.WaitFor(t, 10*time.Second, "4 dead letters", func() error {
 		_, out := h.do(adminToken, "GET", "/api/v1/dead-letters", nil)
-		return out["count"] == 4.0
+		return kafkatest.Named("count", kafkatest.Equal(out["count"], any(4.0)))
 	})
 	_, out := h.do(aliceToken, "GET", "/api/v1/dead-letters", nil)
 	recs := out["records"].([]any)
@@ -215,8 +215,8 @@ func TestDeadLettersListAndRedrive(t *testing.T) {
 	if status != http.StatusAccepted || out["redriven"] != 2.0 {
 		t.Fatalf("redrive all of alice's: %d %v", status, out)
 	}
-	kafkatest.WaitFor(t, 10*time.Second, "3 redriven tasks", func() bool {
-		return len(deliveries.where(func(d schemas.DeliveryTask) bool { return d.WebhookID == alice })) == 3
+	kafkatest.WaitFor(t, 10*time.Second, "3 redriven tasks", func() error {
+		return kafkatest.Equal(len(deliveries.where(func(d schemas.DeliveryTask) bool { return d.WebhookID == alice })), 3)
 	})
 	for _, d := range deliveries.where(func(d schemas.DeliveryTask) bool { return true }) {
 		if d.WebhookID != alice || d.Attempt != 1 || d.LastError != "" || !strings.HasPrefix(d.DeliveryID, "msg_a") {
@@ -271,16 +271,18 @@ func TestReplayRoutesARangeToOneWebhook(t *testing.T) {
 		t.Fatalf("replay: %d %v", status, out)
 	}
 	path := "/api/v1/webhooks/" + id + "/replay/" + out["id"].(string)
-	kafkatest.WaitFor(t, 20*time.Second, "the replay to complete", func() bool {
-		_, p := h.do(aliceToken, "GET", path, nil)
-		return p["state"] != "running"
+	kafkatest.WaitFor(t, 20*time.Second, "the replay to complete", func() error {
+		if _, p := h.do(aliceToken, "GET", path, nil); p["state"] == "running" {
+			return fmt.Errorf("progress %v", p)
+		}
+		return nil
 	})
 	_, p := h.do(aliceToken, "GET", path, nil)
 	if p["state"] != "completed" || p["total"] != 13.0 || p["scanned"] != 13.0 || p["matched"] != 8.0 {
 		t.Fatalf("progress: %v", p)
 	}
-	kafkatest.WaitFor(t, 10*time.Second, "8 replayed tasks", func() bool {
-		return len(deliveries.where(func(d schemas.DeliveryTask) bool { return d.ReplayID == p["id"] })) == 8
+	kafkatest.WaitFor(t, 10*time.Second, "8 replayed tasks", func() error {
+		return kafkatest.Equal(len(deliveries.where(func(d schemas.DeliveryTask) bool { return d.ReplayID == p["id"] })), 8)
 	})
 	for _, d := range deliveries.where(func(schemas.DeliveryTask) bool { return true }) {
 		if d.WebhookID != id || d.EventType != "tagAdded" {

@@ -89,9 +89,9 @@ func TestSavingReactivatesAFailedWebhook(t *testing.T) {
 	at := time.Now().UTC().Truncate(time.Millisecond)
 	h.produce(h.env.Names.SubscriptionStatus, id, &schemas.SubscriptionStatus{WebhookID: id, Status: subscription.StatusFailed,
 		ConsecutiveFailures: 23, LastFailureAt: &at, LastStatusCode: 503, LastFailureReason: "HTTP 503", UpdatedAt: at})
-	kafkatest.WaitFor(t, 10*time.Second, "the failed status", func() bool {
+	kafkatest.WaitFor(t, 10*time.Second, "the failed status", func() error {
 		w, _ := h.srv.Table().Get(id)
-		return w.State() == subscription.StatusFailed
+		return kafkatest.Equal(w.State(), subscription.StatusFailed)
 	})
 	_, out := h.do(aliceToken, "GET", "/api/v1/webhooks/"+id, nil)
 	fd, _ := out["failureDetails"].(map[string]any)

@@ -168,9 +168,11 @@ func TestCredentialHeadersNeverShow(t *testing.T) {
 	old.RequestHeaders = map[string]string{"Api-Key": credentials["Api-Key"], "X-Auth-Token": credentials["X-Auth-Token"],
 		"Accept": accept, "Webhook-Id": "msg_old-1", "Content-Type": "application/json"}
 	h.produce(h.env.Names.Attempts, id, old)
-	kafkatest.WaitFor(t, 10*time.Second, "the attempt in the history", func() bool {
-		_, ok := h.srv.history.Get("old-1")
-		return ok
+	kafkatest.WaitFor(t, 10*time.Second, "the attempt in the history", func() error {
+		if _, ok := h.srv.history.Get("old-1"); !ok {
+			return kafkatest.Missing([]string{"old-1"})
+		}
+		return nil
 	})
 	_, hist := h.do(aliceToken, "GET", "/api/v1/webhooks/history?webhookId="+id, nil)
 	rh := hist["records"].([]any)[0].(map[string]any)["requestHeaders"].(map[string]any)
@@ -287,9 +289,9 @@ func TestOlderRecordsHeadersInClear(t *testing.T) {
 	sub := w.Subscription
 	sub.Headers, sub.SealedHeaders = map[string]string{"Api-Key": "old-clear-key", "Accept": accept}, nil
 	h.produce(h.env.Names.Subscriptions, id, &sub)
-	kafkatest.WaitFor(t, 10*time.Second, "the older record", func() bool {
+	kafkatest.WaitFor(t, 10*time.Second, "the older record", func() error {
 		w, _ := h.srv.Table().Get(id)
-		return w.Headers["Api-Key"] == "old-clear-key"
+		return kafkatest.Named("its Api-Key", kafkatest.Equal(w.Headers["Api-Key"], "old-clear-key"))
 	})
 	_, view := h.do(aliceToken, "GET", "/api/v1/webhooks/"+id, nil)
 	if hd := view["headers"].(map[string]any); hd["Api-Key"] != "[redacted]" || hd["Accept"] != accept {

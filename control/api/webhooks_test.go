@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -197,8 +198,11 @@ func TestListPagesAndSorts(t *testing.T) {
 		// createdAt has millisecond precision: webhooks made within one
 		// millisecond tie, and the order would fall to their random ids.
 		done := time.Now().Truncate(time.Millisecond)
-		kafkatest.WaitFor(t, time.Second, "the next millisecond", func() bool {
-			return time.Now().Truncate(time.Millisecond).After(done)
+		kafkatest.WaitFor(t, time.Second, "the next millisecond", func() error {
+			if now := time.Now().Truncate(time.Millisecond); !now.After(done) {
+				return fmt.Errorf("still %s", now.Format(time.RFC3339Nano))
+			}
+			return nil
 		})
 	}
 	_, out := h.do(aliceToken, "GET", "/api/v1/webhooks?sortField=name&sortOrder=asc&offset=1&pageSize=1", nil)

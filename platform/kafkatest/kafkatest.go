@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -124,14 +125,58 @@ func (e *Env) deleteTopics(specs []topic.Spec) {
 	_, _ = kadm.NewClient(e.Admin).DeleteTopics(ctx, names...)
 }
 
-// WaitFor polls cond every 20 ms until it holds or timeout passes.
-func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+// WaitFor polls cond every 20 ms until it returns nil or timeout passes.
+// On timeout the test fails with the last error cond returned, so the
+// message says what was last seen, not only that the wait ran out.
+func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	for !cond() {
+	for {
+		lastErr := cond()
+		if lastErr == nil {
+			return
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+			t.Fatalf("timed out after %s waiting for %s: %v", timeout, what, lastErr)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Reached is nil once got is at least want, else says how far it got: "3 of 5".
+func Reached(got, want int) error {
+	if got >= want {
+		return nil
+	}
+	return fmt.Errorf("%d of %d", got, want)
+}
+
+// Equal is nil when got is want, else says what it is.
+func Equal[T comparable](got, want T) error {
+	if got == want {
+		return nil
+	}
+	return fmt.Errorf("got %#v, want %#v", got, want)
+}
+
+// Named puts name before err and stays nil when err is, so that the
+// parts of a condition joined with errors.Join say which is unmet.
+func Named(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+// Missing is nil when nothing is missing, else names the first few.
+func Missing(ids []string) error {
+	const shown = 5
+	switch {
+	case len(ids) == 0:
+		return nil
+	case len(ids) > shown:
+		return fmt.Errorf("%d missing: %s, ...", len(ids), strings.Join(ids[:shown], ", "))
+	default:
+		return fmt.Errorf("missing %s", strings.Join(ids, ", "))
 	}
 }

@@ -2,6 +2,7 @@ package route
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -97,10 +98,10 @@ func TestHostileRecordsDoNotStopRouting(t *testing.T) {
 		tasks = append(tasks, task)
 		mu.Unlock()
 	})
-	kafkatest.WaitFor(t, 60*time.Second, "three rejected records and the later event's task", func() bool {
+	kafkatest.WaitFor(t, 60*time.Second, "three rejected records and the later event's task", func() error {
 		mu.Lock()
 		defer mu.Unlock()
-		return len(rejected) >= 3 && len(tasks) >= 1
+		return errors.Join(kafkatest.Named("rejected records", kafkatest.Reached(len(rejected), 3)), kafkatest.Named("tasks", kafkatest.Reached(len(tasks), 1)))
 	})
 	mu.Lock()
 	defer mu.Unlock()

@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -72,14 +73,19 @@ func TestDevDeliversSignedEventsToLoopback(t *testing.T) {
 	}
 	produce(names.Subscriptions, "demo", &schemas.Subscription{ID: "demo", Name: "demo", URL: srv.URL, Enabled: true, Global: true,
 		EventTypes: []string{"*"}, EncryptedSecret: sealed, CreatedAt: now, UpdatedAt: now})
-	kafkatest.WaitFor(t, 30*time.Second, "the webhook in both tables", func() bool {
-		_, ok := s.deliverer.Table().Get("demo")
-		_, ok2 := s.router.Table().Get("demo")
-		return ok && ok2
+	kafkatest.WaitFor(t, 30*time.Second, "the webhook in both tables", func() error {
+		var errs []error
+		if _, ok := s.deliverer.Table().Get("demo"); !ok {
+			errs = append(errs, errors.New("not in the deliverer's table"))
+		}
+		if _, ok := s.router.Table().Get("demo"); !ok {
+			errs = append(errs, errors.New("not in the router's table"))
+		}
+		return errors.Join(errs...)
 	})
 	produce(names.MetadataChanges, "e1", &schemas.MetadataChangeEvent{EventID: "00000000-0000-4000-8000-000000000001", EventType: "entityCreated",
 		Timestamp: now.UnixMilli(), Entity: schemas.Entity{ID: "e1", Type: "table", Name: "orders", Tags: []string{}, CustomMetadata: map[string]string{}}})
-	kafkatest.WaitFor(t, 30*time.Second, "the delivery", func() bool { mu.Lock(); defer mu.Unlock(); return len(bodies) == 1 })
+	kafkatest.WaitFor(t, 30*time.Second, "the delivery", func() error { mu.Lock(); defer mu.Unlock(); return kafkatest.Equal(len(bodies), 1) })
 	mu.Lock()
 	defer mu.Unlock()
 	if sigErr != nil || !strings.Contains(bodies[0], `"webhookId":"demo"`) || !strings.Contains(bodies[0], `"name":"orders"`) {

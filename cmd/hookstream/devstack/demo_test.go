@@ -40,8 +40,8 @@ func TestDemoShowsVerifiedDeliveries(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- s.RunDemo(ctx, &out, 50*time.Millisecond) }()
-		kafkatest.WaitFor(t, 30*time.Second, "two verified deliveries", func() bool {
-			return strings.Count(out.String(), "verified standard") >= 2
+		kafkatest.WaitFor(t, 30*time.Second, "two verified deliveries", func() error {
+			return kafkatest.Named("verified deliveries", kafkatest.Reached(strings.Count(out.String(), "verified standard"), 2))
 		})
 		cancel()
 		if err := <-done; err != nil {
