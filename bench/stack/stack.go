@@ -48,11 +48,11 @@ const SecretKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 // AdminToken is the API token of a benchmark.
 const AdminToken = "bench-admin-token"
 
-// Config is what to start.
 // ShortTiers are the benchmarks' retry tiers: short, so retries finish
 // within a run, and many, so a flaky answer is retried within seconds.
 const ShortTiers = "100ms,200ms,300ms,400ms,500ms,600ms,800ms,1s,2s,3s"
 
+// Config is what to start.
 type Config struct {
 	Kafka string
 	// Bin is the hookstream binary; Root the repository (for
