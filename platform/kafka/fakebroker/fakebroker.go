@@ -47,7 +47,7 @@ func Start(listen ListenFunc, log *slog.Logger, opts ...kfake.Opt) (*kfake.Clust
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	g := &guard{log: log, members: map[memberKey]*member{}, closed: make(chan struct{})}
+	g := &guard{log: log, members: map[memberKey]*member{}, tick: time.Second, wake: make(chan struct{}, 1), closed: make(chan struct{})}
 	c, err := kfake.NewCluster(append(opts, kfake.ListenFn(g.listen(listen)))...)
 	if err != nil {
 		return nil, err
@@ -91,6 +91,11 @@ type guard struct {
 	log     *slog.Logger
 	mu      sync.Mutex
 	members map[memberKey]*member
+	// tick is the time between checks: short against the shortest session
+	// timeout seen, so a waiting member is heartbeaten several times before
+	// its timer could fire. wake cuts the current wait when it shrinks.
+	tick time.Duration
+	wake chan struct{}
 	// closed ends the guard: the cluster closes its listeners first thing
 	// in Close.
 	closeOnce sync.Once
@@ -130,6 +135,13 @@ func (g *guard) observe(req kmsg.Request) {
 		}
 		m := g.member(r.Group, r.MemberID)
 		m.instanceID, m.session = r.InstanceID, time.Duration(r.SessionTimeoutMillis)*time.Millisecond
+		if tick := max(m.session/5, 50*time.Millisecond); tick < g.tick {
+			g.tick = tick
+			select {
+			case g.wake <- struct{}{}:
+			default:
+			}
+		}
 		m.req, m.at, m.answered = kmsg.JoinGroup, now, time.Time{}
 	case *kmsg.SyncGroupRequest:
 		m := g.member(r.Group, r.MemberID)
@@ -163,25 +175,17 @@ func (g *guard) run(client *kgo.Client) {
 		cancel()
 	}()
 	for {
+		g.mu.Lock()
+		tick := g.tick
+		g.mu.Unlock()
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(g.tick()):
+		case <-g.wake:
+		case <-time.After(tick):
 		}
 		g.check(ctx, client)
 	}
-}
-
-// tick is short against the shortest session timeout, so a waiting member
-// is heartbeaten several times before its timer could fire.
-func (g *guard) tick() time.Duration {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	tick := time.Second
-	for _, m := range g.members {
-		tick = min(tick, m.session/5)
-	}
-	return max(tick, 50*time.Millisecond)
 }
 
 // check reads the state of every group the guard knows members of and acts
