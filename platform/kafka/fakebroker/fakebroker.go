@@ -8,16 +8,19 @@
 //     client hangs until its read deadline (the rebalance timeout plus the
 //     request overhead, 70 s with franz-go's defaults) and only then rejoins.
 //   - Kafka starts every member's session timer when a rebalance completes.
-//     kfake starts it only if the JoinGroup answer reached the client, so a
-//     new member killed while its first JoinGroup waited stays in the group
-//     for good, holding partitions that nobody consumes, and every later
-//     rebalance waits the whole rebalance timeout for it.
+//     kfake starts it only if the JoinGroup answer could be queued on a live
+//     connection, so a new member killed while its first JoinGroup waited
+//     stays in the group with no timer: its partitions are consumed by nobody
+//     and every later rebalance waits the whole rebalance timeout for it
+//     (which each rejoin restarts, so with two other members it can wait for
+//     ever).
 //
-// The guard watches JoinGroup, SyncGroup and LeaveGroup requests through
-// kfake's control functions and polls the groups' state. It heartbeats for a
-// member whose request is waiting, and it sends LeaveGroup for a member that
-// was answered a JoinGroup but sent no SyncGroup for longer than its session
-// timeout, as Kafka would have expired it.
+// For the first, the guard watches JoinGroup and SyncGroup requests through
+// kfake's control functions, polls the groups' state, and heartbeats for a
+// member whose request waits. For the second, the listeners hide a client's
+// disconnection from kfake until kfake writes to the connection (which fails
+// then) or a long bound passed, as Kafka itself cannot see a client go while
+// its request waits: the answer is queued, and the member's timer starts.
 package fakebroker
 
 import (
@@ -37,9 +40,9 @@ import (
 type ListenFunc func(network, address string) (net.Listener, error)
 
 // Start starts a kfake cluster with opts and its group guard. listen opens
-// the listeners (nil: kfake's address); opts must not hold kfake.ListenFn.
-// The guard ends when the cluster is closed. log (nil: none) gets a line for
-// every member the guard removes.
+// the listeners (nil: net.Listen); opts must not hold kfake.ListenFn. The
+// guard ends when the cluster is closed. log (nil: none) gets a line for
+// every member the guard keeps alive through a rebalance.
 func Start(listen ListenFunc, log *slog.Logger, opts ...kfake.Opt) (*kfake.Cluster, error) {
 	if listen == nil {
 		listen = net.Listen
@@ -47,7 +50,8 @@ func Start(listen ListenFunc, log *slog.Logger, opts ...kfake.Opt) (*kfake.Clust
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	g := &guard{log: log, members: map[memberKey]*member{}, tick: time.Second, wake: make(chan struct{}, 1), closed: make(chan struct{})}
+	g := &guard{log: log, members: map[memberKey]*member{}, tick: time.Second,
+		wake: make(chan struct{}, 1), closed: make(chan struct{})}
 	c, err := kfake.NewCluster(append(opts, kfake.ListenFn(g.listen(listen)))...)
 	if err != nil {
 		return nil, err
@@ -57,8 +61,8 @@ func Start(listen ListenFunc, log *slog.Logger, opts ...kfake.Opt) (*kfake.Clust
 		c.Close()
 		return nil, err
 	}
-	for _, key := range []int16{kmsg.JoinGroup.Int16(), kmsg.SyncGroup.Int16(), kmsg.LeaveGroup.Int16()} {
-		c.ControlKey(key, func(req kmsg.Request) (kmsg.Response, error, bool) {
+	for _, key := range []kmsg.Key{kmsg.JoinGroup, kmsg.SyncGroup, kmsg.LeaveGroup} {
+		c.ControlKey(key.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
 			g.observe(req)
 			return nil, nil, false
 		})
@@ -66,11 +70,6 @@ func Start(listen ListenFunc, log *slog.Logger, opts ...kfake.Opt) (*kfake.Clust
 	go g.run(client)
 	return c, nil
 }
-
-// grace is how much longer than its session timeout an answered member may
-// stay silent before the guard removes it. Only members kfake forgot to time
-// are at stake: kfake's own timer expires every other one at the timeout.
-const grace = 2 * time.Second
 
 type memberKey struct{ group, id string }
 
@@ -80,11 +79,13 @@ type member struct {
 	// gen is the generation of the member's latest SyncGroup, -1 before
 	// its first one: the only generation a heartbeat for it can carry.
 	gen int32
-	// req is the member's latest JoinGroup or SyncGroup, seen at at, and
-	// answered is when the guard saw that it was answered (zero: waiting).
+	// req is the member's latest JoinGroup or SyncGroup, seen at at;
+	// answered is set once the guard saw the group move past it.
 	req      kmsg.Key
 	at       time.Time
-	answered time.Time
+	answered bool
+	// kept counts the heartbeats the guard sent for the waiting request.
+	kept int
 }
 
 type guard struct {
@@ -102,28 +103,8 @@ type guard struct {
 	closed    chan struct{}
 }
 
-func (g *guard) listen(listen ListenFunc) ListenFunc {
-	return func(network, address string) (net.Listener, error) {
-		ln, err := listen(network, address)
-		if err != nil {
-			return nil, err
-		}
-		return &listener{Listener: ln, g: g}, nil
-	}
-}
-
-type listener struct {
-	net.Listener
-	g *guard
-}
-
-func (l *listener) Close() error {
-	l.g.closeOnce.Do(func() { close(l.g.closed) })
-	return l.Listener.Close()
-}
-
-// observe runs on kfake's loop before kfake handles req, so a request the
-// guard sends after observe returned is handled after req.
+// observe runs while kfake's loop waits, before kfake handles req, so a
+// request the guard sends after observe returned is handled after req.
 func (g *guard) observe(req kmsg.Request) {
 	now := time.Now()
 	g.mu.Lock()
@@ -135,6 +116,7 @@ func (g *guard) observe(req kmsg.Request) {
 		}
 		m := g.member(r.Group, r.MemberID)
 		m.instanceID, m.session = r.InstanceID, time.Duration(r.SessionTimeoutMillis)*time.Millisecond
+		m.req, m.at, m.answered, m.kept = kmsg.JoinGroup, now, false, 0
 		if tick := max(m.session/5, 50*time.Millisecond); tick < g.tick {
 			g.tick = tick
 			select {
@@ -142,11 +124,10 @@ func (g *guard) observe(req kmsg.Request) {
 			default:
 			}
 		}
-		m.req, m.at, m.answered = kmsg.JoinGroup, now, time.Time{}
 	case *kmsg.SyncGroupRequest:
 		m := g.member(r.Group, r.MemberID)
 		m.gen = r.Generation
-		m.req, m.at, m.answered = kmsg.SyncGroup, now, time.Time{}
+		m.req, m.at, m.answered, m.kept = kmsg.SyncGroup, now, false, 0
 	case *kmsg.LeaveGroupRequest:
 		delete(g.members, memberKey{r.Group, r.MemberID})
 		for _, lm := range r.Members {
@@ -188,17 +169,18 @@ func (g *guard) run(client *kgo.Client) {
 	}
 }
 
-// check reads the state of every group the guard knows members of and acts
-// on each member whose latest request kfake handled before the read. No
-// request is sent under g.mu: kfake's loop waits for observe, which takes it.
+// check reads the state of every group the guard knows members of and
+// heartbeats for each member whose latest request still waits. Only
+// requests kfake handled before the read count. No request is sent under
+// g.mu: kfake's loop waits for observe, which takes it.
 func (g *guard) check(ctx context.Context, client *kgo.Client) {
 	read := time.Now()
 	g.mu.Lock()
-	seen := map[memberKey]member{}
+	waiting := map[memberKey]member{}
 	groupSet := map[string]bool{}
 	for k, m := range g.members {
-		if m.at.Before(read) {
-			seen[k] = *m
+		if !m.answered && m.at.Before(read) {
+			waiting[k] = *m
 			groupSet[k.group] = true
 		}
 	}
@@ -215,35 +197,61 @@ func (g *guard) check(ctx context.Context, client *kgo.Client) {
 		return // the cluster is closing, or busy: the next tick tries again
 	}
 	states := map[string]string{}
-	listed := map[memberKey]bool{}
 	for _, dg := range resp.Groups {
 		if dg.ErrorCode == 0 {
 			states[dg.Group] = dg.State
-			for _, dm := range dg.Members {
-				listed[memberKey{dg.Group, dm.MemberID}] = true
-			}
 		}
 	}
-	for k, m := range seen {
+	for k, m := range waiting {
 		state, ok := states[k.group]
 		if !ok {
 			continue
 		}
-		gone := !listed[k]
-		if !gone && m.answered.IsZero() && !g.stillWaiting(ctx, client, k, &m, state) {
-			m.answered = read
+		var still int16 // the heartbeat answer while m's request waits
+		switch {
+		case m.req == kmsg.JoinGroup && state == "PreparingRebalance":
+			if m.gen < 0 {
+				continue // a new member: kfake runs no timer for it yet
+			}
+			// kfake answers RebalanceInProgress only while the
+			// generation of m's last SyncGroup is current, that is
+			// while no rebalance completed since m joined.
+			still = kerr.RebalanceInProgress.Code
+		case m.req == kmsg.SyncGroup && state == "CompletingRebalance":
+			// The generation of m's SyncGroup is current: the leader's
+			// assignment has not arrived.
+			still = 0
+		default:
+			g.answered(k, m, false)
+			continue
 		}
-		silent := !gone && m.req == kmsg.JoinGroup && !m.answered.IsZero() && time.Since(m.answered) > m.session+grace
-		if silent {
-			gone = g.leave(ctx, client, k, &m)
+		switch code := heartbeat(ctx, client, k, m); code {
+		case still:
+			g.kept(k, m)
+		case -1:
+			// Not sent: the next tick tries again.
+		default:
+			g.answered(k, m, code == kerr.UnknownMemberID.Code)
 		}
-		g.update(k, m, gone)
 	}
 }
 
-// update records what check learned of k, unless k sent a new request
-// meanwhile.
-func (g *guard) update(k memberKey, seen member, gone bool) {
+// kept counts a heartbeat for k's waiting request and logs the first: a
+// member waiting longer than a tick is worth a line in a fault test.
+func (g *guard) kept(k memberKey, seen member) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if m, ok := g.members[k]; ok && m.at.Equal(seen.at) {
+		m.kept++
+		if m.kept == 1 {
+			g.log.Info("kfake guard: keeping a waiting group member alive", "group", k.group, "member", k.id, "request", m.req.Name())
+		}
+	}
+}
+
+// answered records that k's request no longer waits, or that kfake removed
+// k, unless k sent a new request meanwhile.
+func (g *guard) answered(k memberKey, seen member, gone bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	m, ok := g.members[k]
@@ -254,30 +262,12 @@ func (g *guard) update(k memberKey, seen member, gone bool) {
 		delete(g.members, k)
 		return
 	}
-	m.answered = seen.answered
-}
-
-// stillWaiting reports whether m's latest request still waits for the rest
-// of the group, and heartbeats for m if so. A waiting JoinGroup is answered
-// when the rebalance completes, which bumps the generation; a waiting
-// SyncGroup when the leader's assignment arrives, which makes the group
-// Stable, or when a new rebalance begins.
-func (g *guard) stillWaiting(ctx context.Context, client *kgo.Client, k memberKey, m *member, state string) bool {
-	switch {
-	case m.req == kmsg.JoinGroup && state == "PreparingRebalance":
-		if m.gen < 0 {
-			return true // a new member: kfake runs no timer for it yet
-		}
-		return heartbeat(ctx, client, k, m) == kerr.RebalanceInProgress.Code
-	case m.req == kmsg.SyncGroup && state == "CompletingRebalance":
-		return heartbeat(ctx, client, k, m) == 0
-	}
-	return false
+	m.answered = true
 }
 
 // heartbeat restarts kfake's session timer of m, as m's own heartbeat would
 // if its client were not waiting for an answer; it returns the error code.
-func heartbeat(ctx context.Context, client *kgo.Client, k memberKey, m *member) int16 {
+func heartbeat(ctx context.Context, client *kgo.Client, k memberKey, m member) int16 {
 	req := kmsg.NewPtrHeartbeatRequest()
 	req.Group, req.MemberID, req.Generation, req.InstanceID = k.group, k.id, m.gen, m.instanceID
 	resp, err := req.RequestWith(ctx, client)
@@ -285,25 +275,4 @@ func heartbeat(ctx context.Context, client *kgo.Client, k memberKey, m *member) 
 		return -1
 	}
 	return resp.ErrorCode
-}
-
-// leave removes m from its group, as Kafka's session timer would have; it
-// reports whether m is gone.
-func (g *guard) leave(ctx context.Context, client *kgo.Client, k memberKey, m *member) bool {
-	req := kmsg.NewPtrLeaveGroupRequest()
-	req.Group, req.MemberID = k.group, k.id
-	lm := kmsg.NewLeaveGroupRequestMember()
-	lm.MemberID, lm.InstanceID = k.id, m.instanceID
-	lm.Reason = kmsg.StringPtr("no SyncGroup within the session timeout after its JoinGroup was answered")
-	req.Members = append(req.Members, lm)
-	resp, err := req.RequestWith(ctx, client)
-	if err != nil {
-		return false
-	}
-	if len(resp.Members) == 1 && resp.Members[0].ErrorCode != 0 {
-		return true // kfake had removed it already
-	}
-	g.log.Warn("kfake guard: removed a member that went silent after its JoinGroup was answered",
-		"group", k.group, "member", k.id, "session", m.session)
-	return true
 }
