@@ -197,14 +197,19 @@ func (g *guard) check(ctx context.Context, client *kgo.Client) {
 		return // the cluster is closing, or busy: the next tick tries again
 	}
 	states := map[string]string{}
+	listed := map[memberKey]bool{}
 	for _, dg := range resp.Groups {
 		if dg.ErrorCode == 0 {
 			states[dg.Group] = dg.State
+			for _, dm := range dg.Members {
+				listed[memberKey{dg.Group, dm.MemberID}] = true
+			}
 		}
 	}
+	g.forget(states, listed, read)
 	for k, m := range waiting {
 		state, ok := states[k.group]
-		if !ok {
+		if !ok || !listed[k] {
 			continue
 		}
 		var still int16 // the heartbeat answer while m's request waits
@@ -232,6 +237,18 @@ func (g *guard) check(ctx context.Context, client *kgo.Client) {
 			// Not sent: the next tick tries again.
 		default:
 			g.answered(k, m, code == kerr.UnknownMemberID.Code)
+		}
+	}
+}
+
+// forget drops the members kfake no longer lists in the groups it described,
+// so the guard holds only what kfake holds.
+func (g *guard) forget(described map[string]string, listed map[memberKey]bool, read time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for k, m := range g.members {
+		if _, ok := described[k.group]; ok && !listed[k] && m.at.Before(read) {
+			delete(g.members, k)
 		}
 	}
 }
