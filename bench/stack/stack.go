@@ -25,6 +25,7 @@ import (
 
 	"github.com/hookstream/hookstream/bench/proc"
 	"github.com/hookstream/hookstream/platform/config"
+	"github.com/hookstream/hookstream/platform/kafka/fakebroker"
 	"github.com/hookstream/hookstream/platform/provision"
 	"github.com/hookstream/hookstream/platform/schemastore"
 	"github.com/hookstream/hookstream/platform/topic"
@@ -48,11 +49,11 @@ const SecretKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 // AdminToken is the API token of a benchmark.
 const AdminToken = "bench-admin-token"
 
-// Config is what to start.
 // ShortTiers are the benchmarks' retry tiers: short, so retries finish
 // within a run, and many, so a flaky answer is retried within seconds.
 const ShortTiers = "100ms,200ms,300ms,400ms,500ms,600ms,800ms,1s,2s,3s"
 
+// Config is what to start.
 type Config struct {
 	Kafka string
 	// Bin is the hookstream binary; Root the repository (for
@@ -172,9 +173,11 @@ func (s *Stack) startSplit(ctx context.Context) error {
 
 func (s *Stack) startBroker(ctx context.Context) error {
 	if s.cfg.Kafka == Fake {
-		cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.ListenFn(func(network, _ string) (net.Listener, error) {
+		// The guard's removals go to the processes' log, next to the
+		// components' own lines about their groups.
+		cluster, err := fakebroker.Start(func(network, _ string) (net.Listener, error) {
 			return net.Listen(network, "127.0.0.1:0")
-		}))
+		}, slog.New(slog.NewTextHandler(s.log, nil)), kfake.NumBrokers(1))
 		if err != nil {
 			return fmt.Errorf("kfake: %w", err)
 		}

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -50,12 +51,7 @@ func hiddenHeader(s schemas.Subscription, name string) bool {
 // placeholder itself as a credential.
 func StoreHeaders(s *schemas.Subscription, h map[string]string, sealer *secret.Sealer) (*FieldError, error) {
 	clear, sealed := map[string]string{}, map[string][]byte{}
-	names := make([]string, 0, len(h))
-	for name := range h {
-		names = append(names, name)
-	}
-	slices.Sort(names) // the first error is the same on every call
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(h)) { // the first error is the same on every call
 		v := h[name]
 		if v == send.Redacted {
 			if b, ok := s.SealedHeaders[name]; ok {

@@ -2,8 +2,10 @@ package webhook
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/hookstream/hookstream/outbound/payload"
@@ -176,7 +178,9 @@ func checkFilters(f schemas.Filters) *FieldError {
 }
 
 func checkHeaders(h map[string]string) *FieldError {
-	for name, v := range h {
+	// In name order, so the same bad headers always name the same one.
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		v := h[name]
 		field := "headers." + name
 		switch {
 		case !headerName.MatchString(name):

@@ -5,7 +5,7 @@
 // It is pure (no clock, no Kafka) so that the rules — 2xx succeeds, 410
 // disables at once, 429 honours Retry-After, a destination the outbound
 // guard refuses is dead-lettered at once, everything else is retried — are
-// pinned by table tests and shared by the sender and the retry consumers
+// pinned by table tests and shared by the first tier and the retry tiers
 // instead of being re-derived in each.
 package outcome
 

@@ -21,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
+	"github.com/hookstream/hookstream/platform/kafka/fakebroker"
 	"github.com/hookstream/hookstream/platform/provision"
 	"github.com/hookstream/hookstream/platform/schemastore"
 	"github.com/hookstream/hookstream/platform/topic"
@@ -60,7 +61,9 @@ func Start(t testing.TB) *Env {
 		}
 		env.Brokers = strings.Split(brokers, ",")
 	} else {
-		c, err := kfake.NewCluster(kfake.NumBrokers(1))
+		// fakebroker: kfake with Kafka's liveness rules for group members
+		// waiting in a rebalance (see its package doc).
+		c, err := fakebroker.Start(nil, nil, kfake.NumBrokers(1))
 		if err != nil {
 			t.Fatal(err)
 		}

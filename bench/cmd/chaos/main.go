@@ -2,8 +2,9 @@
 // the benchmark, while router and deliverer processes are killed with
 // SIGKILL at random moments and restarted (and, with --kafka real, the
 // broker is restarted), with endpoints that answer 500 to a share of
-// requests. It reports what was expected, delivered, duplicated and lost;
-// lost must be 0.
+// requests; with --burn-cpu, a process of spinning goroutines keeps every
+// core busy meanwhile. It reports what was expected, delivered, duplicated
+// and lost, and how long it took; lost must be 0.
 package main
 
 import (
@@ -17,6 +18,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"syscall"
 	"time"
 
@@ -39,6 +42,7 @@ type flags struct {
 	timeout          time.Duration
 	quiet            time.Duration
 	json             bool
+	burnCPU          bool
 	bin, dir, root   string
 	seed             uint64
 }
@@ -60,6 +64,7 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up waiting for deliveries after this long")
 	fs.DurationVar(&f.quiet, "quiet", 2*time.Minute, "give up sooner when no new delivery arrived for this long")
 	fs.BoolVar(&f.json, "json", false, "print exactly one JSON line")
+	fs.BoolVar(&f.burnCPU, "burn-cpu", false, "keep every core busy with a process of spinning goroutines while events flow and deliveries are awaited")
 	fs.StringVar(&f.bin, "bin", "bin/hookstream", "the hookstream binary")
 	fs.StringVar(&f.dir, "dir", ".cache/chaos", "where runs keep logs")
 	fs.StringVar(&f.root, "root", ".", "the repository root (for scripts/kafka-local)")
@@ -88,6 +93,7 @@ type result struct {
 	Lost           int     `json:"lost"`
 	Kills          int     `json:"kills"`
 	BrokerRestarts int     `json:"brokerRestarts"`
+	BurntCores     int     `json:"burntCores"`
 	Answered500    int64   `json:"answered500"`
 	Seed           uint64  `json:"seed"`
 	Kafka          string  `json:"kafka"`
@@ -96,6 +102,13 @@ type result struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == burnArg {
+		if err := burn(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "chaos:", err)
+			os.Exit(2)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	f, err := parse(os.Args[1:], os.Stderr)
@@ -113,7 +126,7 @@ func main() {
 	if f.json {
 		_ = json.NewEncoder(os.Stdout).Encode(res)
 	} else {
-		fmt.Printf("chaos (%s, seed %d): %d kills, %d broker restarts, %d answers 500\n", res.Kafka, res.Seed, res.Kills, res.BrokerRestarts, res.Answered500)
+		fmt.Printf("chaos (%s, seed %d): %d kills, %d broker restarts, %d cores burnt, %d answers 500\n", res.Kafka, res.Seed, res.Kills, res.BrokerRestarts, res.BurntCores, res.Answered500)
 		fmt.Printf("  expected %d, delivered %d, duplicates %d, lost %d, in %.1fs\n", res.Expected, res.Delivered, res.Duplicates, res.Lost, res.Seconds)
 	}
 	if err != nil || res.Lost > 0 {
@@ -162,6 +175,17 @@ func run(ctx context.Context, f *flags) (*result, error) {
 
 	rng := rand.New(rand.NewPCG(f.seed, f.seed^0x9e3779b97f4a7c15))
 	produceFor := time.Duration(float64(f.events) / f.rate * float64(time.Second))
+	stopBurner := func() {}
+	if f.burnCPU {
+		// Bounded by the longest the run can take, should Stop never come.
+		burner, err := startBurner(os.Stderr, runtime.NumCPU(), produceFor+f.timeout+time.Minute)
+		if err != nil {
+			return res, err
+		}
+		res.BurntCores = runtime.NumCPU()
+		stopBurner = sync.OnceFunc(func() { _ = burner.Stop(10 * time.Second) })
+		defer stopBurner()
+	}
 	chaosDone := make(chan error, 1)
 	chaosCtx, stopChaos := context.WithCancel(ctx)
 	defer stopChaos()
@@ -177,6 +201,7 @@ func run(ctx context.Context, f *flags) (*result, error) {
 		return res, err
 	}
 	waitErr := h.WaitDelivered(ctx, res.Expected, f.timeout, f.quiet)
+	stopBurner() // a loss is diagnosed on idle cores
 	c := h.Receiver.Counts()
 	res.Delivered, res.Duplicates, res.Answered500 = c.Delivered, c.Duplicates, c.Failed
 	res.Lost = max(res.Expected-c.Delivered, 0)
