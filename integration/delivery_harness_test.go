@@ -85,7 +85,7 @@ func signedWebhook(t testing.TB, id, url string) (schemas.Subscription, string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return schemas.Subscription{ID: id, Name: "hook " + id, URL: url, Global: true, EventTypes: []string{"*"}, EncryptedSecret: sealed}, sec
+	return schemas.Subscription{ID: id, Name: "hook " + id, URL: url, Global: true, EventTypes: []string{"*"}, EncryptedSecret: sealed, AutoDisableAfter: schemas.DefaultAutoDisableAfter}, sec
 }
 
 // delivery is one request a receiver got.

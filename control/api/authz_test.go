@@ -83,6 +83,9 @@ func TestAuthorizationTable(t *testing.T) {
 		{route: "POST /api/v1/webhooks/history/{id}/retry", do: func(h *harness, token, id string) int {
 			return status(h, token, "POST", "/api/v1/webhooks/history/"+h.attemptFor(id)+"/retry", nil)
 		}, personal: managers(202), global: adminsOnly(202)},
+		{route: "POST /api/v1/webhooks/history/retry/{id}", do: func(h *harness, token, id string) int {
+			return status(h, token, "POST", "/api/v1/webhooks/history/retry/"+h.attemptFor(id), nil)
+		}, personal: managers(202), global: adminsOnly(202)},
 		{route: "GET /api/v1/webhooks/{id}", do: func(h *harness, token, id string) int {
 			return status(h, token, "GET", "/api/v1/webhooks/"+id, nil)
 		}, personal: readers, global: readers},

@@ -10,6 +10,8 @@ import (
 	"github.com/hookstream/hookstream/schemas"
 )
 
+var deadLetterParams = slices.Concat(pageParams, []string{"webhookId", "includeRedriven"})
+
 func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	q := r.URL.Query()
 	pg, err := parsePage(q, "deadLetteredAt")
@@ -17,12 +19,8 @@ func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request, p auth.
 		return err
 	}
 	dq := deadletter.Query{Visible: s.visibleID(p), WebhookID: q.Get("webhookId"), Offset: pg.offset, PageSize: pg.size, Oldest: !pg.descending}
-	switch q.Get("includeRedriven") {
-	case "", "false":
-	case "true":
-		dq.IncludeRedriven = true
-	default:
-		return badRequest("invalid_parameter", "includeRedriven", "includeRedriven must be true or false")
+	if dq.IncludeRedriven, err = boolParam(q, "includeRedriven"); err != nil {
+		return err
 	}
 	count, entries := s.deadLetters.Find(dq)
 	writeJSON(w, http.StatusOK, list[deadletter.Entry]{Count: count, Records: entries})

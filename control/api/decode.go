@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 )
 
@@ -51,7 +52,7 @@ func jsonError(err error, b []byte, v any) error {
 	)
 	switch {
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
+		field := typeErrorPath(reflect.TypeOf(v), typeErr.Field)
 		return badRequest("invalid_type", field, fmt.Sprintf("%s must be %s, not %s", orBody(field), jsonType(typeErr.Type.Kind().String()), typeErr.Value))
 	case errors.As(err, &syntaxErr):
 		return badRequest("malformed_json", "", fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr))

@@ -14,6 +14,9 @@ type apiError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// result is what the endpoint answered to the sample of a refused
+	// validate, answered beside the error.
+	result *probeResult
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -55,5 +58,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		ae = &apiError{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error; see the API's log"}
 	}
-	writeJSON(w, ae.Status, map[string]*apiError{"error": ae})
+	writeJSON(w, ae.Status, errorBody{Error: ae, Result: ae.result})
+}
+
+type errorBody struct {
+	Error  *apiError    `json:"error"`
+	Result *probeResult `json:"result,omitempty"`
 }

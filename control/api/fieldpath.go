@@ -136,3 +136,38 @@ func join(at, k string) string {
 	}
 	return at + "." + k
 }
+
+// typeErrorPath is the path of a field of the wrong type, from a decoding
+// into t, as the document spells it: encoding/json puts the names of
+// embedded structs in its path (Spec.name for the name of an embedded
+// Spec), though no key of the document carries them.
+func typeErrorPath(t reflect.Type, field string) string {
+	if field == "" {
+		return ""
+	}
+	var out []string
+	for _, seg := range strings.Split(field, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			t = t.Elem()
+		}
+		switch {
+		case t == nil:
+		case t.Kind() == reflect.Struct:
+			if f, ok := t.FieldByName(seg); ok && f.Anonymous && len(f.Index) == 1 {
+				t = f.Type
+				continue
+			}
+			ft, ok := structField(t, seg)
+			if !ok {
+				ft = nil
+			}
+			t = ft
+		case t.Kind() == reflect.Map:
+			t = t.Elem()
+		default:
+			t = nil
+		}
+		out = append(out, seg)
+	}
+	return strings.Join(out, ".")
+}

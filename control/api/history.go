@@ -2,12 +2,15 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/hookstream/hookstream/control/auth"
 	"github.com/hookstream/hookstream/control/history"
 	"github.com/hookstream/hookstream/schemas"
 )
+
+var historyParams = slices.Concat(pageParams, []string{"webhookId", "eventType", "successOrFailure", "since", "until"})
 
 func (s *Server) listHistory(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	q := r.URL.Query()

@@ -18,6 +18,8 @@ var webhookSort = map[string]func(a, b *subscription.Webhook) int{
 	"status":    func(a, b *subscription.Webhook) int { return cmp.Compare(a.State(), b.State()) },
 }
 
+var listWebhooksParams = pageParams
+
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	pg, err := parsePage(r.URL.Query(), "createdAt", "updatedAt", "name", "id", "status")
 	if err != nil {

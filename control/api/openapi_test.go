@@ -278,3 +278,34 @@ func TestOpenAPIServed(t *testing.T) {
 		t.Errorf("served openapi is %v, want 3.0.3", doc["openapi"])
 	}
 }
+
+// TestOpenAPIQueryParametersMatchRoutes: a route takes exactly the query
+// parameters the document lists for it, and documents the 400 any other
+// one gets.
+func TestOpenAPIQueryParametersMatchRoutes(t *testing.T) {
+	s := newOpenAPITestServer(t)
+	doc := loadOpenAPIDoc(t)
+	ops := openAPIOperations(t, doc)
+	for _, rt := range s.Routes() {
+		k := rt.Method + " " + rt.Pattern
+		op, ok := ops[k]
+		if !ok {
+			continue // TestOpenAPIMatchesRoutes reports it
+		}
+		var documented []string
+		params, _ := op["parameters"].([]any)
+		for _, p := range params {
+			if pm := resolveOpenAPIRef(t, doc, p); pm["in"] == "query" {
+				documented = append(documented, pm["name"].(string))
+			}
+		}
+		slices.Sort(documented)
+		takes := slices.Sorted(slices.Values(rt.params))
+		if !slices.Equal(documented, takes) {
+			t.Errorf("%s: openapi.json documents query parameters %v, the route takes %v", k, documented, takes)
+		}
+		if responses, _ := op["responses"].(map[string]any); responses["400"] == nil {
+			t.Errorf("%s does not document 400 (an unknown query parameter)", k)
+		}
+	}
+}

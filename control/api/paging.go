@@ -63,6 +63,17 @@ func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
+// boolParam reads true or false; absent is false.
+func boolParam(q url.Values, name string) (bool, error) {
+	switch q.Get(name) {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, badRequest("invalid_parameter", name, name+" must be true or false")
+}
+
 // timeParam reads an RFC 3339 time; absent is the zero time.
 func timeParam(q url.Values, name string) (time.Time, error) {
 	return parseTime("invalid_parameter", name, q.Get(name))

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -74,18 +75,40 @@ func (s *Server) validateEndpoint(w http.ResponseWriter, r *http.Request, _ auth
 		return err
 	}
 	if !res.Success {
-		msg := "the endpoint did not answer with a 2xx"
-		if res.Error != "" {
-			msg += ": " + res.Error
-		}
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
-			"error":  &apiError{Code: "validation_failed", Field: "url", Message: msg},
-			"result": res,
-		})
-		return nil
+		return refused(res)
 	}
 	writeJSON(w, http.StatusOK, res)
 	return nil
+}
+
+// validateBeforeSave is Atlan's Validate before Save: the sample goes to
+// the endpoint of webhook id, about to be created, signed with its secret;
+// anything but a 2xx refuses the save.
+func (s *Server) validateBeforeSave(r *http.Request, id string, sp webhook.Spec, secret string) error {
+	res, err := s.probe(r, id, sp, []string{secret})
+	if err != nil {
+		return err
+	}
+	if !res.Success {
+		return refused(res)
+	}
+	return nil
+}
+
+// refused is the 422 of a failed validation: the error says what the
+// endpoint answered, and the whole answer goes beside it.
+func refused(res probeResult) *apiError {
+	msg := "the endpoint did not answer with a 2xx"
+	if res.StatusCode != 0 {
+		msg += fmt.Sprintf(": it answered %d", res.StatusCode)
+		if res.ResponseSnippet != "" {
+			msg += fmt.Sprintf(" %q", res.ResponseSnippet)
+		}
+	}
+	if res.Error != "" {
+		msg += ": " + res.Error
+	}
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Field: "url", Message: msg, result: &res}
 }
 
 func (s *Server) probe(r *http.Request, id string, sp webhook.Spec, secrets []string) (probeResult, error) {

@@ -103,7 +103,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Server, erro
 	}
 	s := &Server{
 		cfg: cfg, log: log.With("component", "api"), names: cfg.Names(), tokens: tokens, catalog: cat,
-		rules: webhook.Rules{Catalog: cat, Guard: guard}, sealer: sealer, sender: sender, metrics: newMetrics(reg),
+		rules: webhook.Rules{Catalog: cat, Guard: guard, RetryTiers: cfg.RetryTiers}, sealer: sealer, sender: sender, metrics: newMetrics(reg),
 		table: subscription.NewTable(), history: history.NewIndex(cfg.HistoryMax), deadLetters: deadletter.NewIndex(),
 		replays: newReplays(), ready: make(chan struct{}),
 	}

@@ -16,26 +16,50 @@ import (
 	"github.com/hookstream/hookstream/schemas"
 )
 
-// createError is one failed item of a batch create.
+// createError is one failed item of a batch create; result is what the
+// endpoint answered when validating it refused the save.
 type createError struct {
-	Index int       `json:"index"`
-	Error *apiError `json:"error"`
+	Index  int          `json:"index"`
+	Error  *apiError    `json:"error"`
+	Result *probeResult `json:"result,omitempty"`
+}
+
+// createParams: validate=true sends the sample first and saves only after
+// a 2xx (Atlan's Validate before Save).
+var createParams = []string{"validate"}
+
+// createItem is a webhook to create; Validate, when given, overrides the
+// validate parameter for this one.
+type createItem struct {
+	webhook.Spec
+	Validate *bool `json:"validate"`
+}
+
+func (it createItem) validates(byDefault bool) bool {
+	if it.Validate != nil {
+		return *it.Validate
+	}
+	return byDefault
 }
 
 func (s *Server) createWebhooks(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	validate, err := boolParam(r.URL.Query(), "validate")
+	if err != nil {
+		return err
+	}
 	body, err := readBody(w, r)
 	if err != nil {
 		return err
 	}
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(body, &probe) == nil && probe["webhooks"] != nil {
-		return s.createMany(w, r, p, body)
+		return s.createMany(w, r, p, body, validate)
 	}
-	var sp webhook.Spec
-	if err := decodeStrict(body, &sp); err != nil {
+	var it createItem
+	if err := decodeStrict(body, &it); err != nil {
 		return err
 	}
-	v, err := s.create(r, p, sp)
+	v, err := s.create(r, p, it.Spec, it.validates(validate))
 	if err != nil {
 		return err
 	}
@@ -45,7 +69,7 @@ func (s *Server) createWebhooks(w http.ResponseWriter, r *http.Request, p auth.P
 
 // createMany is Immuta's batch form: {"webhooks":[…]} answers
 // {"createdWebhooks":[…],"errors":[…]}; a bad item does not stop the others.
-func (s *Server) createMany(w http.ResponseWriter, r *http.Request, p auth.Principal, body []byte) error {
+func (s *Server) createMany(w http.ResponseWriter, r *http.Request, p auth.Principal, body []byte, validate bool) error {
 	var batch struct {
 		Webhooks []json.RawMessage `json:"webhooks"`
 	}
@@ -60,21 +84,22 @@ func (s *Server) createMany(w http.ResponseWriter, r *http.Request, p auth.Princ
 		Errors  []createError  `json:"errors"`
 	}{Created: []webhook.View{}, Errors: []createError{}}
 	for i, raw := range batch.Webhooks {
-		var sp webhook.Spec
-		err := decodeStrict(raw, &sp)
+		var it createItem
+		err := decodeStrict(raw, &it)
 		var v webhook.View
 		if err == nil {
-			v, err = s.create(r, p, sp)
+			v, err = s.create(r, p, it.Spec, it.validates(validate))
 		}
 		if err != nil {
 			ae, ok := err.(*apiError)
 			if !ok {
 				return err
 			}
+			ce := createError{Index: i, Error: ae, Result: ae.result}
 			if ae.Field != "" {
-				ae = &apiError{Status: ae.Status, Code: ae.Code, Message: ae.Message, Field: fmt.Sprintf("webhooks[%d].%s", i, ae.Field)}
+				ce.Error = &apiError{Status: ae.Status, Code: ae.Code, Message: ae.Message, Field: fmt.Sprintf("webhooks[%d].%s", i, ae.Field)}
 			}
-			out.Errors = append(out.Errors, createError{Index: i, Error: ae})
+			out.Errors = append(out.Errors, ce)
 			continue
 		}
 		out.Created = append(out.Created, v)
@@ -87,9 +112,10 @@ func (s *Server) createMany(w http.ResponseWriter, r *http.Request, p auth.Princ
 	return nil
 }
 
-// create checks sp, seals a secret and writes the webhook; the view it
-// returns is the only one that carries the secret.
-func (s *Server) create(r *http.Request, p auth.Principal, sp webhook.Spec) (webhook.View, error) {
+// create checks sp, seals a secret and writes the webhook, when validate
+// says so only after its endpoint answered the sample with a 2xx; the view
+// it returns is the only one that carries the secret.
+func (s *Server) create(r *http.Request, p auth.Principal, sp webhook.Spec, validate bool) (webhook.View, error) {
 	if fe := s.rules.Normalize(&sp); fe != nil {
 		return webhook.View{}, invalid(fe)
 	}
@@ -114,6 +140,11 @@ func (s *Server) create(r *http.Request, p auth.Principal, sp webhook.Spec) (web
 	sub := schemas.Subscription{ID: newID("wh_"), EncryptedSecret: sealed, CreatedAt: now, UpdatedAt: now, CreatedBy: p.User}
 	if err := s.apply(sp, &sub); err != nil {
 		return webhook.View{}, err
+	}
+	if validate {
+		if err := s.validateBeforeSave(r, sub.ID, sp, plain); err != nil {
+			return webhook.View{}, err
+		}
 	}
 	if err := s.putSubscription(r.Context(), &sub); err != nil {
 		return webhook.View{}, err

@@ -34,7 +34,9 @@ type Spec struct {
 	BatchSize          int32             `json:"batchSize"`
 	MaxAttempts        int32             `json:"maxAttempts"`
 	RateLimitPerSecond float64           `json:"rateLimitPerSecond"`
-	AutoDisableAfter   int32             `json:"autoDisableAfter"`
+	// AutoDisableAfter defaults to schemas.DefaultAutoDisableAfter; 0
+	// means never, so a pointer tells it from "not given".
+	AutoDisableAfter *int32 `json:"autoDisableAfter"`
 	// Secret lets a client choose the signing secret on create (Immuta and
 	// Atlan allow it); without it one is generated. Never read back.
 	Secret string `json:"secret,omitempty"`
@@ -44,13 +46,13 @@ type Spec struct {
 // may see it (hidden header values as the placeholder), with every list and
 // map non-nil so JSON Patch paths into them resolve.
 func SpecOf(s schemas.Subscription) Spec {
-	enabled := s.Enabled
+	enabled, autoDisable := s.Enabled, s.AutoDisableAfter
 	return Spec{
 		Name: s.Name, Description: s.Description, URL: s.URL, Method: s.Method, Enabled: &enabled,
 		Owner: s.Owner, Global: s.Global, EventTypes: nonNil(s.EventTypes), Filters: filtersNonNil(s.Filters),
 		PayloadFormat: s.PayloadFormat, Headers: visibleHeaders(s), Signature: s.Signature,
 		TimeoutSeconds: s.TimeoutSeconds, BatchSize: s.BatchSize, MaxAttempts: s.MaxAttempts,
-		RateLimitPerSecond: s.RateLimitPerSecond, AutoDisableAfter: s.AutoDisableAfter,
+		RateLimitPerSecond: s.RateLimitPerSecond, AutoDisableAfter: &autoDisable,
 	}
 }
 
@@ -62,7 +64,10 @@ func (sp Spec) Apply(s *schemas.Subscription) {
 	s.Owner, s.Global, s.EventTypes, s.Filters = sp.Owner, sp.Global, sp.EventTypes, sp.Filters
 	s.PayloadFormat, s.Signature = sp.PayloadFormat, sp.Signature
 	s.TimeoutSeconds, s.BatchSize, s.MaxAttempts = sp.TimeoutSeconds, sp.BatchSize, sp.MaxAttempts
-	s.RateLimitPerSecond, s.AutoDisableAfter = sp.RateLimitPerSecond, sp.AutoDisableAfter
+	s.RateLimitPerSecond, s.AutoDisableAfter = sp.RateLimitPerSecond, schemas.DefaultAutoDisableAfter
+	if sp.AutoDisableAfter != nil {
+		s.AutoDisableAfter = *sp.AutoDisableAfter
+	}
 }
 
 func nonNil(l []string) []string {

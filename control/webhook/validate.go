@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hookstream/hookstream/outbound/payload"
 	"github.com/hookstream/hookstream/outbound/send"
@@ -63,6 +64,9 @@ type Rules struct {
 	// literal private addresses), so a webhook that can never be sent to
 	// is not saved.
 	Guard *ssrf.Guard
+	// RetryTiers are the deliverer's tier delays (--retry-tiers), which
+	// bound maxAttempts.
+	RetryTiers []time.Duration
 }
 
 // Normalize fills in defaults and checks every rule; the first broken one
@@ -115,7 +119,10 @@ func (r Rules) Normalize(sp *Spec) *FieldError {
 		return err
 	}
 	sp.Headers = headersNonNil(sp.Headers)
-	return checkNumbers(sp)
+	if err := checkNumbers(sp); err != nil {
+		return err
+	}
+	return r.checkMaxAttempts(sp.MaxAttempts)
 }
 
 func (r Rules) checkURL(raw string) *FieldError {
@@ -203,8 +210,9 @@ func checkNumbers(sp *Spec) *FieldError {
 	if sp.BatchSize == 0 {
 		sp.BatchSize = 1
 	}
-	if sp.AutoDisableAfter == 0 {
-		sp.AutoDisableAfter = schemas.DefaultAutoDisableAfter
+	if sp.AutoDisableAfter == nil {
+		n := int32(schemas.DefaultAutoDisableAfter)
+		sp.AutoDisableAfter = &n
 	}
 	switch {
 	case sp.TimeoutSeconds < 1 || sp.TimeoutSeconds > MaxTimeoutSeconds:
@@ -215,8 +223,8 @@ func checkNumbers(sp *Spec) *FieldError {
 		return fieldErr("maxAttempts", "must be between 0 (retry tiers + 1) and %d", MaxAttempts)
 	case sp.RateLimitPerSecond != 0 && !(sp.RateLimitPerSecond >= MinRateLimitPerSecond && sp.RateLimitPerSecond <= MaxRateLimitPerSecond):
 		return fieldErr("rateLimitPerSecond", "must be 0 (unlimited) or between %d and %d requests a second", MinRateLimitPerSecond, int(MaxRateLimitPerSecond))
-	case sp.AutoDisableAfter < 1:
-		return fieldErr("autoDisableAfter", "must be at least 1")
+	case *sp.AutoDisableAfter < 0:
+		return fieldErr("autoDisableAfter", "must be 0 (never) or more")
 	case len(sp.Secret) > maxTextLen:
 		return fieldErr("secret", "is longer than %d characters", maxTextLen)
 	}

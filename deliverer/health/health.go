@@ -2,7 +2,7 @@
 // the deliverer writes to the compacted subscription-status topic: active
 // after a success, awaitingRetry while a task waits in a tier,
 // retryLimitReached once one is dead-lettered, failed after autoDisableAfter
-// consecutive failed attempts (Atomic's rule, 23 by default) and disabled at
+// consecutive failed attempts (Atomic's rule, 23 by default, 0 for never) and disabled at
 // once on 410 Gone. Failed and disabled webhooks are not sent to, so those two
 // states only end when someone re-enables the webhook.
 package health
@@ -27,11 +27,10 @@ type Attempt struct {
 }
 
 // Next returns the status after a, and whether it differs from prev enough to
-// be written (a success on a healthy webhook writes nothing).
+// be written (a success on a healthy webhook writes nothing). An
+// autoDisableAfter of 0 never sets failed: only an explicit "never" stores
+// it, as subscriptions written before the field read it as its Avro default.
 func Next(prev schemas.SubscriptionStatus, webhookID string, a Attempt, autoDisableAfter int32) (schemas.SubscriptionStatus, bool) {
-	if autoDisableAfter <= 0 {
-		autoDisableAfter = schemas.DefaultAutoDisableAfter
-	}
 	next := prev
 	next.WebhookID = webhookID
 	next.UpdatedAt = a.At
@@ -49,7 +48,7 @@ func Next(prev schemas.SubscriptionStatus, webhookID string, a Attempt, autoDisa
 	default:
 		next.ConsecutiveFailures++
 		switch {
-		case next.ConsecutiveFailures >= autoDisableAfter:
+		case autoDisableAfter > 0 && next.ConsecutiveFailures >= autoDisableAfter:
 			next.Status, next.NextAttemptAt = subscription.StatusFailed, nil
 		case a.DeadLettered:
 			next.Status, next.NextAttemptAt = subscription.StatusRetryLimitReached, nil

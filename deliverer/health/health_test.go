@@ -35,7 +35,7 @@ func TestTransitions(t *testing.T) {
 		{"410 disables at once", schemas.SubscriptionStatus{}, gone, subscription.StatusDisabled, 0, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, write := Next(tc.prev, "w", tc.a, 0)
+			got, write := Next(tc.prev, "w", tc.a, schemas.DefaultAutoDisableAfter)
 			if write != tc.write || got.Status != tc.status || got.ConsecutiveFailures != tc.failures || (got.NextAttemptAt != nil) != tc.nextAtSet {
 				t.Fatalf("got %+v write=%v", got, write)
 			}
@@ -56,5 +56,15 @@ func TestAutoDisableAfterIsPerWebhook(t *testing.T) {
 	}
 	if s.Status != subscription.StatusFailed {
 		t.Fatalf("after 3 failures with autoDisableAfter 3: %+v", s)
+	}
+}
+
+func TestAutoDisableAfterZeroIsNever(t *testing.T) {
+	s := schemas.SubscriptionStatus{}
+	for range 30 {
+		s, _ = Next(s, "w", fail(500, false), 0)
+	}
+	if s.Status != subscription.StatusAwaitingRetry || s.ConsecutiveFailures != 30 {
+		t.Fatalf("after 30 failures with autoDisableAfter 0 (never): %+v, want awaitingRetry with 30 failures", s)
 	}
 }
