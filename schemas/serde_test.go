@@ -57,7 +57,7 @@ func samples() []any {
 		},
 		&schemas.Subscription{
 			ID: "w-1", Name: "orders", Description: "d", URL: "https://example.com/hook", Method: "PUT",
-			Enabled: true, Owner: "alice", Global: true, EventTypes: []string{"entityCreated", "tagAdded"},
+			Enabled: true, Owner: "alice", Global: false, ActionType: "received", EventTypes: []string{"entityCreated", "tagAdded"},
 			Filters: schemas.Filters{
 				EntityTypes: []string{"table"}, Include: []string{"description"}, Exclude: []string{"usageSummary"},
 				Domains: []string{"Sales"}, Tags: []string{"PII.Sensitive"}, WorkflowNames: []string{"nightly"},
@@ -226,6 +226,31 @@ func TestEvolutionUnderBackwardCompatibility(t *testing.T) {
 // decodes, and the schema that added the field is accepted as BACKWARD
 // compatible with it.
 func TestSubscriptionBeforeSealedHeaders(t *testing.T) {
+	sub := *samples()[2].(*schemas.Subscription)
+	sub.Headers, sub.SealedHeaders = map[string]string{"Authorization": "Bearer old"}, nil
+	got := decodeWrittenWithout(t, "sealedHeaders", &sub)
+	if got.Headers["Authorization"] != "Bearer old" || len(got.SealedHeaders) != 0 || got.ID != sub.ID {
+		t.Fatalf("old record decoded as %+v", got)
+	}
+}
+
+// TestSubscriptionBeforeActionType: a personal webhook written before
+// actionType existed decodes with it empty, which is both (the behaviour it
+// had then), and the schema that added it is BACKWARD compatible.
+func TestSubscriptionBeforeActionType(t *testing.T) {
+	sub := *samples()[2].(*schemas.Subscription)
+	sub.Global, sub.ActionType = false, ""
+	got := decodeWrittenWithout(t, "actionType", &sub)
+	if got.ActionType != "" || got.Global || got.Owner != sub.Owner || got.ID != sub.ID {
+		t.Fatalf("old record decoded as %+v", got)
+	}
+}
+
+// decodeWrittenWithout writes sub with today's Subscription schema less
+// one field, registers today's schema after it (the registry refuses one
+// that is not BACKWARD compatible) and decodes the old record with it.
+func decodeWrittenWithout(t *testing.T, field string, sub *schemas.Subscription) schemas.Subscription {
+	t.Helper()
 	serde, client := newSerde(t)
 	ctx := context.Background()
 	current := schemas.MustLoad().Get("Subscription").Text
@@ -235,12 +260,12 @@ func TestSubscriptionBeforeSealedHeaders(t *testing.T) {
 	}
 	var fields []any
 	for _, f := range tree["fields"].([]any) {
-		if f.(map[string]any)["name"] != "sealedHeaders" {
+		if f.(map[string]any)["name"] != field {
 			fields = append(fields, f)
 		}
 	}
 	if len(fields) != len(tree["fields"].([]any))-1 {
-		t.Fatal("the Subscription schema has no sealedHeaders field")
+		t.Fatalf("the Subscription schema has no %s field", field)
 	}
 	tree["fields"] = fields
 	oldText, _ := json.Marshal(tree)
@@ -253,22 +278,18 @@ func TestSubscriptionBeforeSealedHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub := *samples()[2].(*schemas.Subscription)
-	sub.Headers, sub.SealedHeaders = map[string]string{"Authorization": "Bearer old"}, nil
-	wire, err := schemas.EncodeWith(oldSchema, ss.ID, &sub)
+	wire, err := schemas.EncodeWith(oldSchema, ss.ID, sub)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := serde.Register(ctx, subject, "Subscription"); err != nil {
-		t.Fatalf("the schema with sealedHeaders must be accepted after the one without: %v", err)
+		t.Fatalf("the schema with %s must be accepted after the one without: %v", field, err)
 	}
 	var got schemas.Subscription
 	if err := serde.Decode(ctx, wire, &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Headers["Authorization"] != "Bearer old" || len(got.SealedHeaders) != 0 || got.ID != sub.ID {
-		t.Fatalf("old record decoded as %+v", got)
-	}
+	return got
 }
 
 func TestDecodeErrors(t *testing.T) {

@@ -32,6 +32,9 @@ type Owner struct {
 	Name string `avro:"name" json:"name"`
 }
 
+// OwnerUser is the owner type of an entity a user owns; the other is "team".
+const OwnerUser = "user"
+
 // ChangeDescription lists what an update changed.
 type ChangeDescription struct {
 	FieldsAdded   []FieldChange `avro:"fieldsAdded" json:"fieldsAdded"`
@@ -91,6 +94,15 @@ const (
 	DefaultAutoDisableAfter = 23
 )
 
+// Immuta's actionType values: which of its owner's events a personal
+// webhook hears. Empty is both.
+const (
+	// ActionTriggered: the owner's own actions (actor is the owner).
+	ActionTriggered = "triggered"
+	// ActionReceived: others' actions on assets the owner owns as a user.
+	ActionReceived = "received"
+)
+
 // Subscription is a webhook as stored in the compacted subscriptions topic.
 type Subscription struct {
 	ID            string   `avro:"id"`
@@ -101,6 +113,7 @@ type Subscription struct {
 	Enabled       bool     `avro:"enabled"`
 	Owner         string   `avro:"owner"`
 	Global        bool     `avro:"global"`
+	ActionType    string   `avro:"actionType"` // refines a personal webhook: ActionTriggered, ActionReceived, "" both
 	EventTypes    []string `avro:"eventTypes"`
 	Filters       Filters  `avro:"filters"`
 	PayloadFormat string   `avro:"payloadFormat"`

@@ -112,9 +112,9 @@ func TestRetryInImmutasPathOrder(t *testing.T) {
 	h := newHarness(t)
 	alice, _ := h.create(aliceToken, hook("a", "https://a.example.com/a"))
 	h.produce(h.env.Names.Attempts, alice, attempt("a01", alice, "retry", 500, time.Now().UTC().Truncate(time.Millisecond)))
-	kafkatest.WaitFor(t, 10*time.Second, "the attempt in the index", func() bool {
+	kafkatest.WaitFor(t, 10*time.Second, "the attempt in the index", func() error {
 		_, out := h.do(aliceToken, "GET", "/api/v1/webhooks/history", nil)
-		return out["count"] == 1.0
+		return kafkatest.Equal(out["count"], any(1.0))
 	})
 	for _, path := range []string{"/api/v1/webhooks/history/retry/a01", "/api/v1/webhooks/history/a01/retry"} {
 		status, out := h.do(aliceToken, "POST", path, nil)

@@ -122,7 +122,7 @@ func (s *Server) create(r *http.Request, p auth.Principal, sp webhook.Spec, vali
 	if sp.Owner == "" {
 		sp.Owner = p.User
 	}
-	if err := checkOwnership(p, sp); err != nil {
+	if err := scope(p, &sp); err != nil {
 		return webhook.View{}, err
 	}
 	plain := sp.Secret
@@ -175,16 +175,21 @@ func (s *Server) apply(sp webhook.Spec, sub *schemas.Subscription) error {
 // errGlobalAdminsOnly answers a user acting on a global webhook they own.
 var errGlobalAdminsOnly = forbidden("global", "only admins manage global webhooks; its owner may read it")
 
-// checkOwnership keeps users to their own, personal webhooks.
-func checkOwnership(p auth.Principal, sp webhook.Spec) error {
-	if p.IsAdmin() {
-		return nil
+// scope keeps users to their own, personal webhooks, then settles global
+// by p's role where the spec leaves it out (an admin's webhook is global,
+// a user's personal) and checks actionType against it. A user asking for
+// global is refused, not quietly made personal.
+func scope(p auth.Principal, sp *webhook.Spec) error {
+	if !p.IsAdmin() {
+		if sp.Owner != p.User {
+			return forbidden("owner", "only admins create or move webhooks for another user")
+		}
+		if sp.Global != nil && *sp.Global {
+			return errGlobalAdminsOnly
+		}
 	}
-	if sp.Owner != p.User {
-		return forbidden("owner", "only admins create or move webhooks for another user")
-	}
-	if sp.Global {
-		return errGlobalAdminsOnly
+	if fe := sp.Scope(p.IsAdmin()); fe != nil {
+		return invalid(fe)
 	}
 	return nil
 }
@@ -276,7 +281,7 @@ func (s *Server) patchWebhook(w http.ResponseWriter, r *http.Request, p auth.Pri
 	if fe := s.rules.Normalize(&sp); fe != nil {
 		return invalid(fe)
 	}
-	if err := checkOwnership(p, sp); err != nil {
+	if err := scope(p, &sp); err != nil {
 		return err
 	}
 	sub := wh.Subscription

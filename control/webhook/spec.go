@@ -21,7 +21,10 @@ type Spec struct {
 	// Enabled defaults to true; a pointer tells "false" from "not given".
 	Enabled *bool  `json:"enabled"`
 	Owner   string `json:"owner"`
-	Global  bool   `json:"global"`
+	// Global defaults by role (Scope); a pointer tells "false" from "not
+	// given". ActionType refines a personal webhook (Immuta).
+	Global     *bool  `json:"global"`
+	ActionType string `json:"actionType"`
 	// EventTypes defaults to ["*"]. NotificationType is Immuta's name for
 	// the same list, accepted on input only.
 	EventTypes         []string          `json:"eventTypes"`
@@ -46,10 +49,10 @@ type Spec struct {
 // may see it (hidden header values as the placeholder), with every list and
 // map non-nil so JSON Patch paths into them resolve.
 func SpecOf(s schemas.Subscription) Spec {
-	enabled, autoDisable := s.Enabled, s.AutoDisableAfter
+	enabled, global, autoDisable := s.Enabled, s.Global, s.AutoDisableAfter
 	return Spec{
 		Name: s.Name, Description: s.Description, URL: s.URL, Method: s.Method, Enabled: &enabled,
-		Owner: s.Owner, Global: s.Global, EventTypes: nonNil(s.EventTypes), Filters: filtersNonNil(s.Filters),
+		Owner: s.Owner, Global: &global, ActionType: s.ActionType, EventTypes: nonNil(s.EventTypes), Filters: filtersNonNil(s.Filters),
 		PayloadFormat: s.PayloadFormat, Headers: visibleHeaders(s), Signature: s.Signature,
 		TimeoutSeconds: s.TimeoutSeconds, BatchSize: s.BatchSize, MaxAttempts: s.MaxAttempts,
 		RateLimitPerSecond: s.RateLimitPerSecond, AutoDisableAfter: &autoDisable,
@@ -61,7 +64,8 @@ func SpecOf(s schemas.Subscription) Spec {
 func (sp Spec) Apply(s *schemas.Subscription) {
 	s.Name, s.Description, s.URL, s.Method = sp.Name, sp.Description, sp.URL, sp.Method
 	s.Enabled = sp.Enabled == nil || *sp.Enabled
-	s.Owner, s.Global, s.EventTypes, s.Filters = sp.Owner, sp.Global, sp.EventTypes, sp.Filters
+	s.Owner, s.Global, s.ActionType = sp.Owner, sp.Global != nil && *sp.Global, sp.ActionType
+	s.EventTypes, s.Filters = sp.EventTypes, sp.Filters
 	s.PayloadFormat, s.Signature = sp.PayloadFormat, sp.Signature
 	s.TimeoutSeconds, s.BatchSize, s.MaxAttempts = sp.TimeoutSeconds, sp.BatchSize, sp.MaxAttempts
 	s.RateLimitPerSecond, s.AutoDisableAfter = sp.RateLimitPerSecond, schemas.DefaultAutoDisableAfter

@@ -99,6 +99,9 @@ func (r Rules) Normalize(sp *Spec) *FieldError {
 	if err := r.eventTypes(sp); err != nil {
 		return err
 	}
+	if err := checkActionType(sp); err != nil {
+		return err
+	}
 	if err := checkFilters(sp.Filters); err != nil {
 		return err
 	}

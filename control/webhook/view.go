@@ -19,6 +19,7 @@ type View struct {
 	Status             string            `json:"status"`
 	Owner              string            `json:"owner"`
 	Global             bool              `json:"global"`
+	ActionType         *string           `json:"actionType"` // null: both, as Immuta shows it
 	EventTypes         []string          `json:"eventTypes"`
 	Filters            schemas.Filters   `json:"filters"`
 	PayloadFormat      string            `json:"payloadFormat"`
@@ -60,6 +61,9 @@ func ViewOf(w subscription.Webhook) View {
 		TimeoutSeconds: s.TimeoutSeconds, BatchSize: s.BatchSize, MaxAttempts: s.MaxAttempts,
 		RateLimitPerSecond: s.RateLimitPerSecond, AutoDisableAfter: s.AutoDisableAfter,
 		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(), CreatedBy: s.CreatedBy,
+	}
+	if s.ActionType != "" {
+		v.ActionType = &s.ActionType
 	}
 	if s.PreviousSecretExpiresAt != nil && len(s.PreviousEncryptedSecret) > 0 && time.Now().Before(*s.PreviousSecretExpiresAt) {
 		v.PreviousSecretExpiresAt = s.PreviousSecretExpiresAt

@@ -12,9 +12,13 @@ type Event struct {
 	Type       string
 	IsWorkflow bool
 	// Metadata events.
-	EntityType    string
-	Domain        string
-	Tags          []string
+	EntityType string
+	Domain     string
+	Tags       []string
+	// OwnerType and Owner are the entity's owner (schemas.OwnerUser or
+	// "team"); a personal webhook's owner is a user, so only a user owner
+	// of that name makes the entity theirs.
+	OwnerType     string
 	Owner         string
 	Actor         string
 	ChangedFields []string
@@ -27,7 +31,7 @@ type Event struct {
 func FromMetadata(e *schemas.MetadataChangeEvent) Event {
 	ev := Event{Type: e.EventType, EntityType: e.Entity.Type, Domain: e.Entity.Domain, Tags: e.Entity.Tags, Actor: e.Actor}
 	if e.Entity.Owner != nil {
-		ev.Owner = e.Entity.Owner.Name
+		ev.OwnerType, ev.Owner = e.Entity.Owner.Type, e.Entity.Owner.Name
 	}
 	if cd := e.ChangeDescription; cd != nil {
 		for _, list := range [][]schemas.FieldChange{cd.FieldsAdded, cd.FieldsUpdated, cd.FieldsDeleted} {
@@ -39,7 +43,8 @@ func FromMetadata(e *schemas.MetadataChangeEvent) Event {
 	return ev
 }
 
-// FromWorkflow describes a workflow-completion event.
+// FromWorkflow describes a workflow-completion event. Atlan's workflow
+// payload names no owner and no actor, so only global webhooks hear it.
 func FromWorkflow(e *schemas.WorkflowCompletionEvent) Event {
 	return Event{Type: e.EventType(), IsWorkflow: true, WorkflowName: e.WorkflowName, PackageName: e.PackageName}
 }

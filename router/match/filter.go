@@ -8,9 +8,10 @@ import (
 
 // filter is a subscription's filters compiled to sets.
 type filter struct {
-	webhookID string
-	owner     string
-	global    bool
+	webhookID  string
+	owner      string
+	global     bool
+	actionType string
 
 	includeFields, excludeFields set
 	includeAttrs, excludeAttrs   []attr
@@ -47,7 +48,7 @@ func (s set) hasAny(vs []string) bool {
 
 func compile(id string, sub *schemas.Subscription) *filter {
 	f := &filter{
-		webhookID: id, owner: sub.Owner, global: sub.Global,
+		webhookID: id, owner: sub.Owner, global: sub.Global, actionType: sub.ActionType,
 		domains: newSet(sub.Filters.Domains), tags: newSet(sub.Filters.Tags),
 		workflowNames: newSet(sub.Filters.WorkflowNames), packageNames: newSet(sub.Filters.PackageNames),
 	}
@@ -85,9 +86,7 @@ func (a attr) matches(ev *Event) bool {
 // matches applies everything but event and entity type, which the index
 // already chose.
 func (f *filter) matches(ev *Event) bool {
-	if !f.global && (f.owner == "" || (ev.Actor != f.owner && ev.Owner != f.owner)) {
-		// Immuta's rule: a personal webhook hears only of its owner's
-		// actions and assets.
+	if !f.global && !f.concernsOwner(ev) {
 		return false
 	}
 	if ev.IsWorkflow {
@@ -101,6 +100,25 @@ func (f *filter) matches(ev *Event) bool {
 		return false
 	}
 	return f.included(ev) && !f.excluded(ev)
+}
+
+// concernsOwner is Immuta's rule for a personal webhook: it hears of its
+// owner's own actions (triggered) and of others' actions on what its owner
+// owns as a user (received), or of both when actionType is empty. A
+// workflow event has neither actor nor owner, so it concerns no one.
+func (f *filter) concernsOwner(ev *Event) bool {
+	if f.owner == "" {
+		return false
+	}
+	triggered := ev.Actor == f.owner
+	received := !triggered && ev.OwnerType == schemas.OwnerUser && ev.Owner == f.owner
+	switch f.actionType {
+	case schemas.ActionTriggered:
+		return triggered
+	case schemas.ActionReceived:
+		return received
+	}
+	return triggered || received
 }
 
 // included: with include entries that apply to the event (field names apply

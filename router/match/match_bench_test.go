@@ -44,7 +44,7 @@ func benchEvents() []Event {
 		events[i] = Event{
 			Type: benchEventTypes[i%len(benchEventTypes)], EntityType: fmt.Sprintf("type%d", i%50),
 			Domain: fmt.Sprintf("domain%d", i%7), Tags: []string{"PII.Sensitive", "Tier.Tier1"},
-			Owner: "alice", Actor: "bob", ChangedFields: []string{"description"},
+			OwnerType: "user", Owner: "alice", Actor: "bob", ChangedFields: []string{"description"},
 		}
 	}
 	return events

@@ -98,22 +98,74 @@ func TestFilters(t *testing.T) {
 	}
 }
 
-func TestImmutaScopeAndStatus(t *testing.T) {
-	personal := hook("mine", []string{"*"}, schemas.Filters{})
-	personal.Global, personal.Owner = false, "alice"
+// TestPersonalScope is Immuta's rule for alice's personal webhook:
+// triggered hears her own actions, received others' actions on what she
+// owns as a user, empty both; an entity owned by a team named alice is not
+// hers, and a global webhook hears everyone.
+func TestPersonalScope(t *testing.T) {
+	aliceActs := Event{Type: "entityUpdated", Actor: "alice", OwnerType: "user", Owner: "carol"}
+	aliceActsOnHers := Event{Type: "entityUpdated", Actor: "alice", OwnerType: "user", Owner: "alice"}
+	bobOnAlices := Event{Type: "entityUpdated", Actor: "bob", OwnerType: "user", Owner: "alice"}
+	bobOnTeamAlices := Event{Type: "entityUpdated", Actor: "bob", OwnerType: "team", Owner: "alice"}
+	bobOnCarols := Event{Type: "entityUpdated", Actor: "bob", OwnerType: "user", Owner: "carol"}
+	bobOnUnowned := Event{Type: "entityUpdated", Actor: "bob"}
+	workflow := Event{Type: "workflowFailed", IsWorkflow: true}
 	for _, tc := range []struct {
-		ev   Event
-		want bool
+		name       string
+		global     bool
+		actionType string
+		ev         Event
+		want       bool
 	}{
-		{Event{Type: "entityCreated", Actor: "alice"}, true},
-		{Event{Type: "entityCreated", Actor: "bob", Owner: "alice"}, true},
-		{Event{Type: "entityCreated", Actor: "bob", Owner: "carol"}, false},
-		{Event{Type: "workflowFailed", IsWorkflow: true}, false},
+		{"both: her action", false, "", aliceActs, true},
+		{"both: her action on her asset", false, "", aliceActsOnHers, true},
+		{"both: other's action on her asset", false, "", bobOnAlices, true},
+		{"both: asset of a team of her name", false, "", bobOnTeamAlices, false},
+		{"both: other's action on other's asset", false, "", bobOnCarols, false},
+		{"both: unowned asset", false, "", bobOnUnowned, false},
+		{"both: workflow", false, "", workflow, false},
+		{"triggered: her action", false, schemas.ActionTriggered, aliceActs, true},
+		{"triggered: her action on her asset", false, schemas.ActionTriggered, aliceActsOnHers, true},
+		{"triggered: other's action on her asset", false, schemas.ActionTriggered, bobOnAlices, false},
+		{"triggered: workflow", false, schemas.ActionTriggered, workflow, false},
+		{"received: her action", false, schemas.ActionReceived, aliceActs, false},
+		{"received: her action on her asset", false, schemas.ActionReceived, aliceActsOnHers, false},
+		{"received: other's action on her asset", false, schemas.ActionReceived, bobOnAlices, true},
+		{"received: asset of a team of her name", false, schemas.ActionReceived, bobOnTeamAlices, false},
+		{"received: other's action on other's asset", false, schemas.ActionReceived, bobOnCarols, false},
+		{"global: other's action on other's asset", true, "", bobOnCarols, true},
+		{"global: team's asset", true, "", bobOnTeamAlices, true},
+		{"global: workflow", true, "", workflow, true},
 	} {
-		if got := Matches(personal, &tc.ev); got != tc.want {
-			t.Errorf("%+v: got %v", tc.ev, got)
+		t.Run(tc.name, func(t *testing.T) {
+			w := hook("mine", []string{"*"}, schemas.Filters{})
+			w.Owner, w.Global, w.ActionType = "alice", tc.global, tc.actionType
+			if got := Matches(w, &tc.ev); got != tc.want {
+				t.Errorf("%+v: got %v, want %v", tc.ev, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestOwnerFromMetadata: the owner's type travels from the event to the
+// match, so a team's entity is not a user's personal asset.
+func TestOwnerFromMetadata(t *testing.T) {
+	w := hook("mine", []string{"*"}, schemas.Filters{})
+	w.Owner, w.Global = "data", false
+	for _, tc := range []struct {
+		ownerType string
+		want      bool
+	}{{"user", true}, {"team", false}} {
+		e := &schemas.MetadataChangeEvent{EventType: "entityCreated", Actor: "bob",
+			Entity: schemas.Entity{Type: "table", Owner: &schemas.Owner{Type: tc.ownerType, Name: "data"}}}
+		ev := FromMetadata(e)
+		if got := Matches(w, &ev); got != tc.want {
+			t.Errorf("owner {%s data}: got %v, want %v", tc.ownerType, got, tc.want)
 		}
 	}
+}
+
+func TestStatus(t *testing.T) {
 	ev := Event{Type: "entityCreated"}
 	disabled := hook("d", []string{"*"}, schemas.Filters{})
 	disabled.Enabled = false
