@@ -52,11 +52,11 @@ var Schemes = []Scheme{Standard, HMACSHA256, HMACSHA1, SecretHeader, OpenMetadat
 // http.Header canonicalises them on the wire, and receivers match them
 // case-insensitively, so the canonical form is used for map access.
 const (
-	HeaderID              = "Webhook-Id"
-	HeaderTimestamp       = "Webhook-Timestamp"
-	HeaderSignature       = "Webhook-Signature"
-	HeaderHookstreamSig   = "X-Hookstream-Signature"
-	HeaderSigningSecret   = "X-Hookstream-Signing-Secret"
+	HeaderID            = "Webhook-Id"
+	HeaderTimestamp     = "Webhook-Timestamp"
+	HeaderSignature     = "Webhook-Signature"
+	HeaderHookstreamSig = "X-Hookstream-Signature"
+	HeaderSigningSecret = "X-Hookstream-Signing-Secret"
 	// The seed profiles' headers, as the seeds' documents name them
 	// (X-OpenMetadata-Signature, x-immuta-webhook-signature,
 	// x-atlan-signing-secret), canonicalised. Atomic's document names no
