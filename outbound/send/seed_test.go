@@ -242,3 +242,31 @@ func TestAtlanVerifier(t *testing.T) {
 		t.Fatalf("x-atlan-signing-secret = %q, want the webhook's secret", got)
 	}
 }
+
+// TestWebhookIDEveryScheme: every request carries webhook-id, the delivery
+// id, whatever the scheme and unsigned too, and a retry of the delivery
+// carries the same one.
+func TestWebhookIDEveryScheme(t *testing.T) {
+	ids := make(chan string, 2)
+	srv, _ := server(t, func(rw http.ResponseWriter, r *http.Request) {
+		ids <- r.Header.Get("webhook-id")
+		rw.WriteHeader(http.StatusServiceUnavailable)
+	})
+	s := newSender(t, Options{})
+	for _, scheme := range append([]signature.Scheme{"unsigned"}, signature.Schemes...) {
+		t.Run(string(scheme), func(t *testing.T) {
+			req := Request{URL: srv.URL, Body: []byte(`{"a":1}`), Scheme: scheme, Secrets: []string{secret}, MessageID: "dlv_42"}
+			if scheme == "unsigned" {
+				req.Scheme, req.Secrets = "", nil
+			}
+			for attempt := 1; attempt <= 2; attempt++ {
+				if res := s.Send(context.Background(), req); res.Err != nil {
+					t.Fatal(res.Err)
+				}
+				if got := <-ids; got != "dlv_42" {
+					t.Fatalf("attempt %d: webhook-id = %q, want dlv_42", attempt, got)
+				}
+			}
+		})
+	}
+}
