@@ -1,6 +1,7 @@
 package payload
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 
@@ -123,4 +124,21 @@ func TestAtomic(t *testing.T) {
 	if _, err := Render(w, "m", []schemas.DeliveryTask{task("d", "x", "[]")}); err == nil {
 		t.Error("a non-object event accepted")
 	}
+}
+
+// FuzzRender: any event text, in any format and batch shape, either is
+// refused or renders valid JSON; it never panics.
+func FuzzRender(f *testing.F) {
+	for _, ev := range []string{metaEvent, updateEvent, wfEvent, wfOK, "{}", `{"entity":null}`, `{"entity":{"tags":null}}`} {
+		f.Add(ev, uint8(1))
+	}
+	f.Fuzz(func(t *testing.T, ev string, batchSize uint8) {
+		tasks := []schemas.DeliveryTask{task("d1", "entityUpdated", ev)}
+		for _, format := range Formats {
+			body, err := Render(Webhook{ID: "wh1", Name: "n", Format: format, BatchSize: int(batchSize)}, "msg", tasks)
+			if err == nil && !json.Valid(body) {
+				t.Fatalf("%s: invalid JSON %q for %q", format, body, ev)
+			}
+		}
+	})
 }
