@@ -241,6 +241,9 @@ func TestAtlanVerifier(t *testing.T) {
 	if got := d.header.Get("x-atlan-signing-secret"); got != secret {
 		t.Fatalf("x-atlan-signing-secret = %q, want the webhook's secret", got)
 	}
+	if !Redact("x-atlan-signing-secret") {
+		t.Error("the atlan header carries the secret and must be redacted where requests are shown")
+	}
 }
 
 // TestWebhookIDEveryScheme: every request carries webhook-id, the delivery
