@@ -26,7 +26,7 @@ type receiveFlags struct {
 func (f *receiveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:9999", "address to listen on")
 	fs.Var(&f.secrets, "secret", "the webhook's signing secret; comma separated to accept several during a rotation; none accepts everything unsigned (HOOKSTREAM_SECRET keeps it out of ps)")
-	fs.StringVar(&f.scheme, "scheme", string(signature.Standard), "the webhook's signature scheme: standard, hmac-sha256, hmac-sha1 or secret-header")
+	fs.StringVar(&f.scheme, "scheme", string(signature.Standard), "the webhook's signature scheme: "+signature.SchemeList())
 	fs.DurationVar(&f.tolerance, "tolerance", signature.DefaultTolerance, "how far a standard webhook-timestamp may be from now")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 }

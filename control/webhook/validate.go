@@ -54,7 +54,6 @@ const (
 
 var (
 	headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-	formats    = []string{payload.Generic, payload.Slack, payload.MSTeams, payload.GoogleChat}
 )
 
 // Rules are what a spec is checked against.
@@ -109,14 +108,14 @@ func (r Rules) Normalize(sp *Spec) *FieldError {
 	if sp.PayloadFormat == "" {
 		sp.PayloadFormat = payload.Generic
 	}
-	if !contains(formats, sp.PayloadFormat) {
-		return fieldErr("payloadFormat", "must be one of %s", strings.Join(formats, ", "))
+	if !contains(payload.Formats, sp.PayloadFormat) {
+		return fieldErr("payloadFormat", "must be one of %s", strings.Join(payload.Formats, ", "))
 	}
 	if sp.Signature == "" {
 		sp.Signature = string(signature.Standard)
 	}
 	if _, err := signature.ParseScheme(sp.Signature); err != nil {
-		return fieldErr("signature", "must be standard, hmac-sha256, hmac-sha1 or secret-header")
+		return fieldErr("signature", "must be %s", signature.SchemeList())
 	}
 	if err := checkHeaders(sp.Headers); err != nil {
 		return err

@@ -290,7 +290,7 @@ func FuzzDeliverRecord(f *testing.F) {
 				}
 				continue
 			}
-			_, _ = payload.Render(payload.Generic, wh.ID, wh.Name, []schemas.DeliveryTask{j.task})
+			_, _ = payload.Render(payload.Webhook{ID: wh.ID, Name: wh.Name, Format: payload.Generic}, j.task.DeliveryID, []schemas.DeliveryTask{j.task})
 			for name := range results {
 				a := results[name]
 				out, _, _ := d.outcome(wh, []*job{j}, &a, time.Now())

@@ -3,11 +3,19 @@
 //
 //   - generic: the event JSON object with "webhookId" and "webhookName"
 //     added and every other byte of the event left as the producer wrote it
-//     (workflow events keep Atlan's field names); a batch of more than one
-//     task is a JSON array of such objects.
+//     (workflow events keep Atlan's field names).
+//   - openmetadata: OpenMetadata's webhook payload as its documentation
+//     shows it (openmetadata.go).
+//   - atomic: Atomic's envelope {requestId, webhookId, isBatched, data}
+//     (atomic.go).
 //   - slack: a Slack incoming-webhook message {"text", "blocks"}.
 //   - msteams: an Office 365 connector MessageCard.
 //   - googlechat: a Google Chat incoming-webhook message in the "text" form.
+//
+// A webhook's batchSize, not the number of tasks one request happens to
+// carry, decides the shape, so a receiver meets one shape: above 1, a
+// generic or openmetadata body is always a JSON array (of one, when only one
+// task was waiting) and an atomic body is always batched; at 1, an object.
 //
 // The chat formats carry a one-line summary per event and a field list; they
 // hold no links (hookstream adds none, and Slack's link syntax in event
@@ -27,28 +35,53 @@ import (
 
 // Formats.
 const (
-	Generic    = "generic"
-	Slack      = "slack"
-	MSTeams    = "msteams"
-	GoogleChat = "googlechat"
+	Generic      = "generic"
+	OpenMetadata = "openmetadata"
+	Atomic       = "atomic"
+	Slack        = "slack"
+	MSTeams      = "msteams"
+	GoogleChat   = "googlechat"
 )
+
+// Formats lists every format, in the order documentation and errors show.
+var Formats = []string{Generic, OpenMetadata, Atomic, Slack, MSTeams, GoogleChat}
 
 // ErrUnknownFormat is returned (wrapped) for a format Render does not know.
 var ErrUnknownFormat = errors.New("payload: unknown format")
 
-// Render builds the body for tasks, all of the webhook webhookID/webhookName.
-// An empty format means generic. A task whose Event is not a JSON object is
-// an error, as is an empty task list.
-func Render(format, webhookID, webhookName string, tasks []schemas.DeliveryTask) ([]byte, error) {
+// Webhook is what of a webhook shapes its bodies.
+type Webhook struct {
+	ID   string
+	Name string
+	// Format is the payloadFormat; empty means generic.
+	Format string
+	// BatchSize is the webhook's batchSize: above 1 the body is in the
+	// batched shape whatever the number of tasks.
+	BatchSize int
+}
+
+// batched reports whether bodies of w take the batched shape; a request of
+// several tasks always does, whatever batchSize says.
+func (w Webhook) batched(tasks int) bool { return w.BatchSize > 1 || tasks > 1 }
+
+// Render builds the body of one request of w carrying tasks. messageID is
+// the request's webhook-id, which the atomic envelope carries as its
+// requestId. A task whose Event is not a JSON object is an error, as is an
+// empty task list.
+func Render(w Webhook, messageID string, tasks []schemas.DeliveryTask) ([]byte, error) {
 	if len(tasks) == 0 {
 		return nil, errors.New("payload: no tasks")
 	}
-	switch format {
+	switch w.Format {
 	case Generic, "":
-		return renderGeneric(webhookID, webhookName, tasks)
+		return renderGeneric(w, tasks)
+	case OpenMetadata:
+		return renderOpenMetadata(w, tasks)
+	case Atomic:
+		return renderAtomic(w, messageID, tasks)
 	case Slack, MSTeams, GoogleChat:
 	default:
-		return nil, fmt.Errorf("%w %q (want generic, slack, msteams or googlechat)", ErrUnknownFormat, format)
+		return nil, fmt.Errorf("%w %q (want %s)", ErrUnknownFormat, w.Format, strings.Join(Formats, ", "))
 	}
 	evs := make([]event, len(tasks))
 	for i := range tasks {
@@ -58,53 +91,82 @@ func Render(format, webhookID, webhookName string, tasks []schemas.DeliveryTask)
 		}
 		evs[i] = ev
 	}
-	switch format {
+	switch w.Format {
 	case Slack:
 		return renderSlack(evs)
 	case MSTeams:
-		return renderTeams(webhookName, evs)
+		return renderTeams(w.Name, evs)
 	default:
 		return renderGoogleChat(evs)
 	}
 }
 
-// renderGeneric splices the two webhook fields in after the event object's
-// opening brace, so the event's own fields, their order and their number
-// formatting are kept exactly.
-func renderGeneric(webhookID, webhookName string, tasks []schemas.DeliveryTask) ([]byte, error) {
-	prefix, err := json.Marshal(struct {
-		WebhookID   string `json:"webhookId"`
-		WebhookName string `json:"webhookName"`
-	}{webhookID, webhookName})
-	if err != nil {
-		return nil, err
-	}
-	prefix = prefix[:len(prefix)-1] // drop "}"
+// renderGeneric is one generic object per task, in an array when batched.
+func renderGeneric(w Webhook, tasks []schemas.DeliveryTask) ([]byte, error) {
+	return list(w.batched(len(tasks)), tasks, func(buf *bytes.Buffer, t *schemas.DeliveryTask) error {
+		return writeGeneric(buf, w, t)
+	})
+}
+
+// list writes one item per task, comma separated and in brackets when
+// batched.
+func list(batched bool, tasks []schemas.DeliveryTask, item func(*bytes.Buffer, *schemas.DeliveryTask) error) ([]byte, error) {
 	var buf bytes.Buffer
-	batch := len(tasks) > 1
-	if batch {
+	if batched {
 		buf.WriteByte('[')
 	}
 	for i := range tasks {
-		t := &tasks[i]
-		obj := bytes.TrimSpace([]byte(t.Event))
-		if len(obj) < 2 || obj[0] != '{' || !json.Valid(obj) {
-			return nil, fmt.Errorf("payload: delivery %s: event is not a JSON object", t.DeliveryID)
-		}
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		buf.Write(prefix)
-		rest := bytes.TrimLeft(obj[1:], " \t\r\n")
-		if rest[0] != '}' {
-			buf.WriteByte(',')
+		if err := item(&buf, &tasks[i]); err != nil {
+			return nil, err
 		}
-		buf.Write(rest)
 	}
-	if batch {
+	if batched {
 		buf.WriteByte(']')
 	}
 	return buf.Bytes(), nil
+}
+
+// writeGeneric splices the two webhook fields in after the event object's
+// opening brace, so the event's own fields, their order and their number
+// formatting are kept exactly.
+func writeGeneric(buf *bytes.Buffer, w Webhook, t *schemas.DeliveryTask) error {
+	prefix, err := json.Marshal(struct {
+		WebhookID   string `json:"webhookId"`
+		WebhookName string `json:"webhookName"`
+	}{w.ID, w.Name})
+	if err != nil {
+		return err
+	}
+	return splice(buf, prefix[1:len(prefix)-1], t)
+}
+
+// splice writes t's event object with members (a comma-separated list of
+// JSON members, no braces) in front of its own.
+func splice(buf *bytes.Buffer, members []byte, t *schemas.DeliveryTask) error {
+	obj, err := eventObject(t)
+	if err != nil {
+		return err
+	}
+	buf.WriteByte('{')
+	buf.Write(members)
+	rest := bytes.TrimLeft(obj[1:], " \t\r\n")
+	if rest[0] != '}' {
+		buf.WriteByte(',')
+	}
+	buf.Write(rest)
+	return nil
+}
+
+// eventObject is t's event, checked to be one JSON object.
+func eventObject(t *schemas.DeliveryTask) ([]byte, error) {
+	obj := bytes.TrimSpace([]byte(t.Event))
+	if len(obj) < 2 || obj[0] != '{' || !json.Valid(obj) {
+		return nil, fmt.Errorf("payload: delivery %s: event is not a JSON object", t.DeliveryID)
+	}
+	return obj, nil
 }
 
 // field is one entry of the link-free field list.

@@ -66,13 +66,13 @@ func BenchmarkRender(b *testing.B) {
 			for _, t := range ts {
 				n += len(t.Event)
 			}
-			if _, err := Render(format, "wh1", "orders to Slack", ts); err != nil {
+			if _, err := render(format, "wh1", "orders to Slack", ts); err != nil {
 				b.Fatal(err)
 			}
 			b.SetBytes(int64(n))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := Render(format, "wh1", "orders to Slack", ts); err != nil {
+				if _, err := render(format, "wh1", "orders to Slack", ts); err != nil {
 					b.Fatal(err)
 				}
 			}

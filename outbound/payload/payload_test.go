@@ -54,7 +54,7 @@ func TestGeneric(t *testing.T) {
 		{"batch", []schemas.DeliveryTask{task("d1", "entityCreated", metaEvent), task("d2", "workflowFailed", wfEvent), task("d3", "x", "{}")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			body, err := Render("generic", "wh1", "My hook", tc.tasks)
+			body, err := render("generic", "wh1", "My hook", tc.tasks)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +80,7 @@ func TestGeneric(t *testing.T) {
 		})
 	}
 	// Byte-exact: the event's own text follows the two added fields.
-	body, err := Render("", "wh1", "n", []schemas.DeliveryTask{task("d", "", wfEvent)})
+	body, err := render("", "wh1", "n", []schemas.DeliveryTask{task("d", "", wfEvent)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,21 +94,21 @@ func TestGeneric(t *testing.T) {
 
 func TestGenericRejectsNonObject(t *testing.T) {
 	for _, ev := range []string{"", "[]", "{", `"x"`, "{} {}"} {
-		if _, err := Render("generic", "w", "n", []schemas.DeliveryTask{task("d", "t", ev)}); err == nil {
+		if _, err := render("generic", "w", "n", []schemas.DeliveryTask{task("d", "t", ev)}); err == nil {
 			t.Errorf("event %q: no error", ev)
 		}
 	}
 }
 
 func TestUnknownFormatAndEmpty(t *testing.T) {
-	_, err := Render("discord", "w", "n", []schemas.DeliveryTask{task("d", "t", "{}")})
+	_, err := render("discord", "w", "n", []schemas.DeliveryTask{task("d", "t", "{}")})
 	if !errors.Is(err, ErrUnknownFormat) {
 		t.Errorf("unknown format: %v", err)
 	}
-	if _, err := Render("generic", "w", "n", nil); err == nil {
+	if _, err := render("generic", "w", "n", nil); err == nil {
 		t.Error("no tasks: no error")
 	}
-	if _, err := Render("slack", "w", "n", []schemas.DeliveryTask{task("d", "t", "nope")}); err == nil {
+	if _, err := render("slack", "w", "n", []schemas.DeliveryTask{task("d", "t", "nope")}); err == nil {
 		t.Error("slack with bad event JSON: no error")
 	}
 }
@@ -162,7 +162,7 @@ type slackMsg struct {
 }
 
 func TestSlack(t *testing.T) {
-	body, err := Render("slack", "wh1", "n", []schemas.DeliveryTask{task("d", "entityUpdated", updateEvent)})
+	body, err := render("slack", "wh1", "n", []schemas.DeliveryTask{task("d", "entityUpdated", updateEvent)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestSlack(t *testing.T) {
 		t.Errorf("slack body has link or mention markup: %s", body)
 	}
 
-	body, err = Render("slack", "wh1", "n", []schemas.DeliveryTask{
+	body, err = render("slack", "wh1", "n", []schemas.DeliveryTask{
 		task("d1", "entityCreated", metaEvent), task("d2", "workflowFailed", wfEvent), task("d3", "workflowSucceeded", wfOK),
 	})
 	if err != nil {
@@ -209,7 +209,7 @@ func TestTeams(t *testing.T) {
 			Facts []struct{ Name, Value string } `json:"facts"`
 		} `json:"sections"`
 	}
-	body, err := Render("msteams", "wh1", "Ops", []schemas.DeliveryTask{task("d", "workflowFailed", wfEvent)})
+	body, err := render("msteams", "wh1", "Ops", []schemas.DeliveryTask{task("d", "workflowFailed", wfEvent)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestTeams(t *testing.T) {
 		t.Errorf("card: %s", body)
 	}
 
-	body, err = Render("msteams", "wh1", "Ops", []schemas.DeliveryTask{task("d1", "entityCreated", metaEvent), task("d2", "workflowFailed", wfEvent)})
+	body, err = render("msteams", "wh1", "Ops", []schemas.DeliveryTask{task("d1", "entityCreated", metaEvent), task("d2", "workflowFailed", wfEvent)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestTeams(t *testing.T) {
 
 func TestGoogleChat(t *testing.T) {
 	var m map[string]any
-	body, err := Render("googlechat", "wh1", "n", []schemas.DeliveryTask{task("d", "entityCreated", metaEvent)})
+	body, err := render("googlechat", "wh1", "n", []schemas.DeliveryTask{task("d", "entityCreated", metaEvent)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func TestGoogleChat(t *testing.T) {
 		t.Errorf("googlechat: %s", body)
 	}
 	m = nil
-	body, err = Render("googlechat", "wh1", "n", []schemas.DeliveryTask{task("d1", "workflowSucceeded", wfOK), task("d2", "entityCreated", metaEvent)})
+	body, err = render("googlechat", "wh1", "n", []schemas.DeliveryTask{task("d1", "workflowSucceeded", wfOK), task("d2", "entityCreated", metaEvent)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,4 +266,10 @@ func TestTruncate(t *testing.T) {
 	if truncate("abc", 8) != "abc" {
 		t.Error("short string changed")
 	}
+}
+
+// render is Render for a webhook whose batchSize is the number of tasks, so
+// one task gives an object and several an array.
+func render(format, id, name string, tasks []schemas.DeliveryTask) ([]byte, error) {
+	return Render(Webhook{ID: id, Name: name, Format: format, BatchSize: len(tasks)}, "msg_1", tasks)
 }

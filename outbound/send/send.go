@@ -9,8 +9,9 @@
 // Signing happens here, not in the caller: Request carries the scheme and
 // secrets and Send calls signature.Headers over the exact body with the time
 // of the attempt, so every retry gets a fresh webhook-timestamp (Standard
-// Webhooks receivers reject old ones) while webhook-id, the delivery id,
-// stays the same. Headers the sender owns — Content-Type, User-Agent, the
+// Webhooks receivers reject old ones). Every request carries webhook-id, the
+// delivery id, whatever the scheme and signed or not, and it stays the same
+// across retries, so any receiver can deduplicate on it. Headers the sender owns — Content-Type, User-Agent, the
 // signature headers and the hop-by-hop/framing headers — cannot be set or
 // overridden by a webhook's custom headers; such custom headers are dropped.
 package send
@@ -119,15 +120,16 @@ type Request struct {
 	Method string
 	// Headers are the webhook's custom headers (e.g. Authorization).
 	Headers map[string]string
-	// Body is sent as is, with Content-Type: application/json.
+	// Body is sent as is, with Content-Type: application/json, except
+	// under the immuta scheme (signature.Body).
 	Body []byte
 	// Timeout bounds the whole attempt, response body read included; 0
 	// means DefaultTimeout (webhook timeoutSeconds).
 	Timeout time.Duration
 
-	// Scheme, Secrets and MessageID sign the body (signature.Headers).
-	// With no Secrets the request is sent unsigned. MessageID is the
-	// delivery id, the webhook-id of the standard scheme.
+	// Scheme and Secrets sign the body (signature.Headers); with no
+	// Secrets the request is sent unsigned. MessageID is the delivery id,
+	// sent as webhook-id under every scheme.
 	Scheme    signature.Scheme
 	Secrets   []string
 	MessageID string
@@ -179,9 +181,10 @@ func init() {
 	for _, h := range []string{
 		"Content-Type", "Content-Length", "User-Agent", "Host", "Connection", "Keep-Alive",
 		"Proxy-Connection", "Transfer-Encoding", "Te", "Trailer", "Upgrade",
-		signature.HeaderID, signature.HeaderTimestamp, signature.HeaderSignature,
-		signature.HeaderHookstreamSig, signature.HeaderSigningSecret,
 	} {
+		reserved[http.CanonicalHeaderKey(h)] = true
+	}
+	for _, h := range signature.SenderHeaders() {
 		reserved[http.CanonicalHeaderKey(h)] = true
 	}
 }
@@ -238,7 +241,12 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	hr, err := http.NewRequestWithContext(ctx, method, req.URL, bytes.NewReader(req.Body))
+	body, err := signature.Body(req.Scheme, req.Body)
+	if err != nil {
+		res.Err = fmt.Errorf("send: %w", err)
+		return res
+	}
+	hr, err := http.NewRequestWithContext(ctx, method, req.URL, bytes.NewReader(body))
 	if err != nil {
 		res.Err = fmt.Errorf("send: %w", err)
 		return res
@@ -250,7 +258,7 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 		hr.Header.Set(k, v)
 	}
 	if len(req.Secrets) > 0 {
-		sh, err := signature.Headers(req.Scheme, req.Secrets, req.MessageID, s.now(), req.Body)
+		sh, err := signature.Headers(req.Scheme, req.Secrets, req.MessageID, s.now(), body)
 		if err != nil {
 			res.Err = fmt.Errorf("send: sign: %w", err)
 			return res
@@ -258,6 +266,9 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 		for k, v := range sh {
 			hr.Header[k] = v
 		}
+	}
+	if req.MessageID != "" {
+		hr.Header.Set(signature.HeaderID, req.MessageID)
 	}
 	hr.Header.Set("Content-Type", "application/json")
 	hr.Header.Set("User-Agent", "hookstream/"+s.Version)
@@ -280,10 +291,10 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 	res.StatusCode = resp.StatusCode
 	res.Proto = resp.Proto
 	res.RetryAfter = resp.Header.Get("Retry-After")
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyRead))
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyRead))
 	res.Latency = time.Since(start)
-	res.BodyBytes = len(body)
-	res.Snippet = snippet(body)
+	res.BodyBytes = len(answer)
+	res.Snippet = snippet(answer)
 	if err != nil {
 		// The status is the endpoint's answer and stands; a body cut
 		// short (timeout, reset) is only noted.

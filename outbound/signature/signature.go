@@ -1,6 +1,7 @@
-// Package signature signs webhook deliveries with the four schemes of DESIGN
-// §5 and verifies them as a receiver would (Verify for Standard Webhooks,
-// VerifyScheme for any scheme).
+// Package signature signs webhook deliveries with the schemes of DESIGN §5
+// (the four base schemes and the seed profiles openmetadata, immuta, atlan
+// and atomic) and verifies them as a receiver would (Verify for Standard
+// Webhooks, VerifyScheme for any scheme).
 //
 // It is kept apart from the sender so that the exact bytes a receiver must
 // compute are pinned by test vectors (the published Standard Webhooks vector
@@ -29,24 +30,41 @@ import (
 // Scheme is a webhook's `signature` field.
 type Scheme string
 
-// The schemes of DESIGN §5. The non-standard ones reproduce what receivers
-// written for the seeds (OpenMetadata, Immuta, Atlan) already check.
+// The schemes of DESIGN §5. hmac-sha256, hmac-sha1 and secret-header are
+// the seeds' constructions under hookstream's own header names; the seed
+// profiles are the same constructions under the header names the seeds'
+// documents give, so receivers written for those products work unchanged.
 const (
 	Standard     Scheme = "standard"
 	HMACSHA256   Scheme = "hmac-sha256"
 	HMACSHA1     Scheme = "hmac-sha1"
 	SecretHeader Scheme = "secret-header"
+	OpenMetadata Scheme = "openmetadata"
+	Immuta       Scheme = "immuta"
+	Atlan        Scheme = "atlan"
+	Atomic       Scheme = "atomic"
 )
+
+// Schemes lists every scheme, in the order documentation and errors show.
+var Schemes = []Scheme{Standard, HMACSHA256, HMACSHA1, SecretHeader, OpenMetadata, Immuta, Atlan, Atomic}
 
 // Header names. Standard Webhooks names are lower case in the specification;
 // http.Header canonicalises them on the wire, and receivers match them
 // case-insensitively, so the canonical form is used for map access.
 const (
-	HeaderID              = "Webhook-Id"
-	HeaderTimestamp       = "Webhook-Timestamp"
-	HeaderSignature       = "Webhook-Signature"
-	HeaderHookstreamSig   = "X-Hookstream-Signature"
-	HeaderSigningSecret   = "X-Hookstream-Signing-Secret"
+	HeaderID            = "Webhook-Id"
+	HeaderTimestamp     = "Webhook-Timestamp"
+	HeaderSignature     = "Webhook-Signature"
+	HeaderHookstreamSig = "X-Hookstream-Signature"
+	HeaderSigningSecret = "X-Hookstream-Signing-Secret"
+	// The seed profiles' headers, as the seeds' documents name them
+	// (X-OpenMetadata-Signature, x-immuta-webhook-signature,
+	// x-atlan-signing-secret), canonicalised. Atomic's document names no
+	// header, so hookstream names one in Atomic's style.
+	HeaderOpenMetadataSig = "X-Openmetadata-Signature"
+	HeaderImmutaSig       = "X-Immuta-Webhook-Signature"
+	HeaderAtlanSecret     = "X-Atlan-Signing-Secret"
+	HeaderAtomicSig       = "X-Atomic-Signature"
 	standardVersionPrefix = "v1,"
 )
 
@@ -57,13 +75,24 @@ const DefaultTolerance = 5 * time.Minute
 // ParseScheme reads a webhook's `signature` field; empty means Standard
 // because that is the default a webhook is created with.
 func ParseScheme(s string) (Scheme, error) {
-	switch sc := Scheme(s); sc {
-	case "":
+	if s == "" {
 		return Standard, nil
-	case Standard, HMACSHA256, HMACSHA1, SecretHeader:
-		return sc, nil
 	}
-	return "", fmt.Errorf("unknown signature scheme %q (want standard, hmac-sha256, hmac-sha1 or secret-header)", s)
+	for _, sc := range Schemes {
+		if Scheme(s) == sc {
+			return sc, nil
+		}
+	}
+	return "", fmt.Errorf("unknown signature scheme %q (want %s)", s, SchemeList())
+}
+
+// SchemeList is Schemes as text for errors and flag help: "a, b or c".
+func SchemeList() string {
+	names := make([]string, len(Schemes))
+	for i, sc := range Schemes {
+		names[i] = string(sc)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // Headers returns the headers that sign body under scheme.
@@ -74,8 +103,15 @@ func ParseScheme(s string) (Scheme, error) {
 // one value, so a second value would make every one of them fail and they get
 // the current secret only.
 //
-// msgID and ts are used by Standard only. msgID must be the delivery id,
-// unchanged across retries, because receivers use it to deduplicate.
+// msgID and ts are used by Standard only (the sender adds webhook-id to
+// every other scheme itself). msgID must be the delivery id, unchanged
+// across retries, because receivers use it to deduplicate.
+//
+// Every HMAC scheme but Standard is keyed with the secret's text as UTF-8,
+// the whole whsec_… string included: the seeds' verifiers
+// (hmac.new(secret_key.encode('utf-8'), …), createHmac(alg, secret)) take
+// the secret as the string they were shown. Standard alone keys with
+// secret.KeyBytes, as its specification says.
 func Headers(scheme Scheme, secrets []string, msgID string, ts time.Time, body []byte) (http.Header, error) {
 	if len(secrets) == 0 || secrets[0] == "" {
 		return nil, errors.New("signature: no secret")
@@ -98,13 +134,19 @@ func Headers(scheme Scheme, secrets []string, msgID string, ts time.Time, body [
 		h.Set(HeaderTimestamp, strconv.FormatInt(unix, 10))
 		h.Set(HeaderSignature, strings.Join(sigs, " "))
 	case HMACSHA256:
-		// Keyed with the secret's text, not KeyBytes: OpenMetadata-style
-		// receivers HMAC with the secret string exactly as they were shown it.
-		h.Set(HeaderHookstreamSig, "sha256="+hex.EncodeToString(mac(sha256.New, []byte(secrets[0]), body)))
+		h.Set(HeaderHookstreamSig, "sha256="+hexMAC(sha256.New, secrets[0], body))
 	case HMACSHA1:
-		h.Set(HeaderHookstreamSig, hex.EncodeToString(mac(sha1.New, []byte(secrets[0]), body)))
+		h.Set(HeaderHookstreamSig, hexMAC(sha1.New, secrets[0], body))
 	case SecretHeader:
 		h.Set(HeaderSigningSecret, secrets[0])
+	case OpenMetadata:
+		h.Set(HeaderOpenMetadataSig, "sha256="+hexMAC(sha256.New, secrets[0], body))
+	case Immuta:
+		h.Set(HeaderImmutaSig, hexMAC(sha1.New, secrets[0], body))
+	case Atlan:
+		h.Set(HeaderAtlanSecret, secrets[0])
+	case Atomic:
+		h.Set(HeaderAtomicSig, hexMAC(sha256.New, secrets[0], body))
 	default:
 		return nil, fmt.Errorf("signature: unknown scheme %q", scheme)
 	}
@@ -114,7 +156,20 @@ func Headers(scheme Scheme, secrets []string, msgID string, ts time.Time, body [
 // SecretBearing reports whether a header carries a secret outright, so the
 // attempt log can leave it out (DESIGN §7: secrets never appear in history).
 func SecretBearing(name string) bool {
-	return http.CanonicalHeaderKey(name) == HeaderSigningSecret
+	switch http.CanonicalHeaderKey(name) {
+	case HeaderSigningSecret, HeaderAtlanSecret:
+		return true
+	}
+	return false
+}
+
+// SenderHeaders are the headers a scheme may set, so a webhook's custom
+// headers cannot override them.
+func SenderHeaders() []string {
+	return []string{
+		HeaderID, HeaderTimestamp, HeaderSignature, HeaderHookstreamSig, HeaderSigningSecret,
+		HeaderOpenMetadataSig, HeaderImmutaSig, HeaderAtlanSecret, HeaderAtomicSig,
+	}
 }
 
 func standardMAC(key []byte, msgID string, unix int64, body []byte) []byte {
@@ -125,6 +180,10 @@ func standardMAC(key []byte, msgID string, unix int64, body []byte) []byte {
 	m.Write([]byte{'.'})
 	m.Write(body)
 	return m.Sum(nil)
+}
+
+func hexMAC(h func() hash.Hash, secret string, body []byte) string {
+	return hex.EncodeToString(mac(h, []byte(secret), body))
 }
 
 func mac(h func() hash.Hash, key, body []byte) []byte {

@@ -77,6 +77,10 @@ func TestHeadersSchemes(t *testing.T) {
 		{"hmac-sha256 rotation uses the current secret only", HMACSHA256, []string{vecSecret, prevSecret}, map[string]string{HeaderHookstreamSig: "sha256=" + sha256Hex(vecSecret)}, false},
 		{"hmac-sha1 is bare hex", HMACSHA1, []string{"plain-secret"}, map[string]string{HeaderHookstreamSig: sha1Hex("plain-secret")}, false},
 		{"secret-header sends the current secret", SecretHeader, []string{"s3cr3t", "old"}, map[string]string{HeaderSigningSecret: "s3cr3t"}, false},
+		{"openmetadata: X-OpenMetadata-Signature sha256=<hex>", OpenMetadata, []string{vecSecret, prevSecret}, map[string]string{"X-OpenMetadata-Signature": "sha256=" + sha256Hex(vecSecret)}, false},
+		{"immuta: x-immuta-webhook-signature bare sha1 hex", Immuta, []string{vecSecret}, map[string]string{"x-immuta-webhook-signature": sha1Hex(vecSecret)}, false},
+		{"atlan: x-atlan-signing-secret is the secret", Atlan, []string{vecSecret, prevSecret}, map[string]string{"x-atlan-signing-secret": vecSecret}, false},
+		{"atomic: X-Atomic-Signature bare sha256 hex", Atomic, []string{vecSecret}, map[string]string{"X-Atomic-Signature": sha256Hex(vecSecret)}, false},
 		{"no secret", Standard, nil, nil, true},
 		{"empty current secret", HMACSHA1, []string{""}, nil, true},
 		{"unknown scheme", Scheme("md5"), []string{vecSecret}, nil, true},
@@ -112,7 +116,8 @@ func TestHeadersSchemes(t *testing.T) {
 }
 
 func TestParseScheme(t *testing.T) {
-	for in, want := range map[string]Scheme{"": Standard, "standard": Standard, "hmac-sha256": HMACSHA256, "hmac-sha1": HMACSHA1, "secret-header": SecretHeader} {
+	for in, want := range map[string]Scheme{"": Standard, "standard": Standard, "hmac-sha256": HMACSHA256, "hmac-sha1": HMACSHA1, "secret-header": SecretHeader,
+		"openmetadata": OpenMetadata, "immuta": Immuta, "atlan": Atlan, "atomic": Atomic} {
 		if got, err := ParseScheme(in); err != nil || got != want {
 			t.Errorf("ParseScheme(%q) = %q, %v", in, got, err)
 		}
@@ -244,6 +249,10 @@ func TestGolden(t *testing.T) {
 		{"hmac-sha256.golden", HMACSHA256, []string{vecSecret}},
 		{"hmac-sha1.golden", HMACSHA1, []string{vecSecret}},
 		{"secret-header.golden", SecretHeader, []string{vecSecret}},
+		{"openmetadata.golden", OpenMetadata, []string{vecSecret}},
+		{"immuta.golden", Immuta, []string{vecSecret}},
+		{"atlan.golden", Atlan, []string{vecSecret}},
+		{"atomic.golden", Atomic, []string{vecSecret}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -282,7 +291,8 @@ func TestGolden(t *testing.T) {
 }
 
 func TestSecretBearing(t *testing.T) {
-	for name, want := range map[string]bool{"x-hookstream-signing-secret": true, HeaderSigningSecret: true, HeaderSignature: false, HeaderHookstreamSig: false} {
+	for name, want := range map[string]bool{"x-hookstream-signing-secret": true, HeaderSigningSecret: true, "x-atlan-signing-secret": true,
+		HeaderSignature: false, HeaderHookstreamSig: false, HeaderOpenMetadataSig: false, HeaderImmutaSig: false, HeaderAtomicSig: false} {
 		if got := SecretBearing(name); got != want {
 			t.Errorf("SecretBearing(%q) = %v", name, got)
 		}

@@ -19,9 +19,9 @@ var ErrMissingSignature = errors.New("signature: missing header")
 
 // VerifyScheme checks h and body as a receiver of scheme would, with any of
 // secrets (a receiver may hold the new and the previous one during a
-// rotation). Standard is Verify, with now and tolerance; hmac-sha256,
-// hmac-sha1 and secret-header carry no timestamp, so they ignore both and
-// cannot reject a replay, which is why Standard is the default.
+// rotation). Standard is Verify, with now and tolerance; the other schemes
+// carry no timestamp, so they ignore both and cannot reject a replay, which
+// is why Standard is the default.
 //
 // The HMAC schemes are keyed with the secret's text, as Headers signs them;
 // every comparison is constant-time.
@@ -30,34 +30,57 @@ func VerifyScheme(scheme Scheme, h http.Header, body []byte, secrets []string, n
 	case Standard, "":
 		return Verify(h, body, secrets, now, tolerance)
 	case HMACSHA256:
-		v := h.Get(HeaderHookstreamSig)
-		if v == "" {
-			return fmt.Errorf("%w %s", ErrMissingSignature, HeaderHookstreamSig)
-		}
-		hexSig, ok := strings.CutPrefix(v, "sha256=")
-		if !ok {
-			return ErrNoMatch
-		}
-		return verifyHexMAC(sha256.New, hexSig, body, secrets)
+		return verifyPrefixedMAC(h, HeaderHookstreamSig, body, secrets)
+	case OpenMetadata:
+		return verifyPrefixedMAC(h, HeaderOpenMetadataSig, body, secrets)
 	case HMACSHA1:
-		v := h.Get(HeaderHookstreamSig)
-		if v == "" {
-			return fmt.Errorf("%w %s", ErrMissingSignature, HeaderHookstreamSig)
-		}
-		return verifyHexMAC(sha1.New, v, body, secrets)
+		return verifyBareMAC(sha1.New, h, HeaderHookstreamSig, body, secrets)
+	case Immuta:
+		return verifyBareMAC(sha1.New, h, HeaderImmutaSig, body, secrets)
+	case Atomic:
+		return verifyBareMAC(sha256.New, h, HeaderAtomicSig, body, secrets)
 	case SecretHeader:
-		v := h.Get(HeaderSigningSecret)
-		if v == "" {
-			return fmt.Errorf("%w %s", ErrMissingSignature, HeaderSigningSecret)
-		}
-		for _, s := range secrets {
-			if s != "" && hmac.Equal([]byte(v), []byte(s)) {
-				return nil
-			}
-		}
-		return ErrNoMatch
+		return verifySecret(h, HeaderSigningSecret, secrets)
+	case Atlan:
+		return verifySecret(h, HeaderAtlanSecret, secrets)
 	}
 	return fmt.Errorf("signature: unknown scheme %q", scheme)
+}
+
+// verifyPrefixedMAC checks a "sha256=<hex>" header.
+func verifyPrefixedMAC(h http.Header, name string, body []byte, secrets []string) error {
+	v := h.Get(name)
+	if v == "" {
+		return fmt.Errorf("%w %s", ErrMissingSignature, name)
+	}
+	hexSig, ok := strings.CutPrefix(v, "sha256=")
+	if !ok {
+		return ErrNoMatch
+	}
+	return verifyHexMAC(sha256.New, hexSig, body, secrets)
+}
+
+// verifyBareMAC checks a header that is the hex MAC alone.
+func verifyBareMAC(newHash func() hash.Hash, h http.Header, name string, body []byte, secrets []string) error {
+	v := h.Get(name)
+	if v == "" {
+		return fmt.Errorf("%w %s", ErrMissingSignature, name)
+	}
+	return verifyHexMAC(newHash, v, body, secrets)
+}
+
+// verifySecret checks a header that carries the secret itself.
+func verifySecret(h http.Header, name string, secrets []string) error {
+	v := h.Get(name)
+	if v == "" {
+		return fmt.Errorf("%w %s", ErrMissingSignature, name)
+	}
+	for _, s := range secrets {
+		if s != "" && hmac.Equal([]byte(v), []byte(s)) {
+			return nil
+		}
+	}
+	return ErrNoMatch
 }
 
 // verifyHexMAC compares a hex HMAC of body, in either letter case, with the

@@ -10,7 +10,7 @@ import (
 
 func TestVerifySchemeRoundTrip(t *testing.T) {
 	body := []byte(vecBody)
-	for _, scheme := range []Scheme{Standard, HMACSHA256, HMACSHA1, SecretHeader} {
+	for _, scheme := range Schemes {
 		t.Run(string(scheme), func(t *testing.T) {
 			h, err := Headers(scheme, []string{vecSecret}, vecID, vecTime(), body)
 			if err != nil {
@@ -28,7 +28,7 @@ func TestVerifySchemeRoundTrip(t *testing.T) {
 			if err := VerifyScheme(scheme, http.Header{}, body, []string{vecSecret}, vecTime(), 0); err == nil {
 				t.Fatal("no headers accepted")
 			}
-			if scheme == SecretHeader {
+			if scheme == SecretHeader || scheme == Atlan {
 				return // the secret itself does not depend on the body
 			}
 			if err := VerifyScheme(scheme, h, append([]byte(nil), `{"test": 1}`...), []string{vecSecret}, vecTime(), 0); !errors.Is(err, ErrNoMatch) {
@@ -70,6 +70,11 @@ func TestVerifySchemeEdges(t *testing.T) {
 		{"secret-header missing", SecretHeader, http.Header{}, ErrMissingSignature},
 		{"secret-header prefix of the secret", SecretHeader, with(http.Header{}, HeaderSigningSecret, vecSecret[:10]), ErrNoMatch},
 		{"standard too old", Standard, sign(Standard), ErrTooOld},
+		{"openmetadata without prefix", OpenMetadata, with(http.Header{}, HeaderOpenMetadataSig, sign(OpenMetadata).Get(HeaderOpenMetadataSig)[7:]), ErrNoMatch},
+		{"openmetadata in hookstream's header", OpenMetadata, with(http.Header{}, HeaderHookstreamSig, sha256Sig), ErrMissingSignature},
+		{"atomic with a sha256= prefix", Atomic, with(http.Header{}, HeaderAtomicSig, "sha256="+sign(Atomic).Get(HeaderAtomicSig)), ErrNoMatch},
+		{"immuta given the sha256 MAC", Immuta, with(http.Header{}, HeaderImmutaSig, sign(Atomic).Get(HeaderAtomicSig)), ErrNoMatch},
+		{"atlan missing", Atlan, http.Header{}, ErrMissingSignature},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -43,8 +43,7 @@ func sign(t *testing.T, scheme signature.Scheme, secrets []string, ts time.Time,
 }
 
 func TestSignedDeliveries(t *testing.T) {
-	schemes := []signature.Scheme{signature.Standard, signature.HMACSHA256, signature.HMACSHA1, signature.SecretHeader}
-	for _, scheme := range schemes {
+	for _, scheme := range signature.Schemes {
 		t.Run(string(scheme), func(t *testing.T) {
 			cfg := Config{Secrets: []string{testSecret}, Scheme: scheme}
 			id := "-"
@@ -77,7 +76,7 @@ func TestSignedDeliveries(t *testing.T) {
 				t.Errorf("no signature headers: status %d, printed %q", rec.Code, out)
 			}
 
-			if scheme == signature.SecretHeader {
+			if scheme == signature.SecretHeader || scheme == signature.Atlan {
 				return // the shared secret does not cover the body
 			}
 			tampered := strings.Replace(testBody, "evt_1", "evt_2", 1)
