@@ -116,9 +116,9 @@ func TestSingleAllowedURLStillWorks(t *testing.T) {
 func TestAllowedURLsFileErrorsNameTheLine(t *testing.T) {
 	for text, want := range map[string]string{
 		"# ok\nhttps://a\\.example\\.com/.*\nhttps://b.example.com/(\n": ":3: ",
-		"https://[z-a]\n":                                              ":1: ",
-		"# only comments\n\n":                                          ": no regex",
-		"":                                                             ": no regex",
+		"https://[z-a]\n":     ":1: ",
+		"# only comments\n\n": ": no regex",
+		"":                    ": no regex",
 	} {
 		path := writeFile(t, text)
 		_, err := parseFlags(t, []string{"--allowed-urls-file", path}, nil)
