@@ -139,3 +139,29 @@ func TestAllowedURLsBadRegexFailsAtStart(t *testing.T) {
 		t.Error("bad regex accepted")
 	}
 }
+
+// FuzzReadURLRegexes: the --allowed-urls-file parser never panics, and what
+// it accepts is the file's non-comment lines, each a regex the guard takes.
+func FuzzReadURLRegexes(f *testing.F) {
+	f.Add("# receivers\nhttps://hooks[0-9]{1,2}\\.example\\.com/.*\n\n")
+	f.Add("https://a/(\n")
+	f.Add("   #x\n\t\n")
+	f.Add("a\r\nb\r\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		got, err := ReadURLRegexes(strings.NewReader(text), "f")
+		if err != nil {
+			return
+		}
+		if len(got) == 0 {
+			t.Fatal("accepted a file without a regex")
+		}
+		for _, re := range got {
+			if re == "" || strings.HasPrefix(re, "#") || strings.ContainsAny(re, "\n") {
+				t.Fatalf("kept %q", re)
+			}
+		}
+		if _, err := New(Options{AllowedURLRegexes: got}); err != nil {
+			t.Fatalf("the guard refuses what the file parser accepted: %v", err)
+		}
+	})
+}
