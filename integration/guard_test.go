@@ -36,7 +36,7 @@ func TestGuardRefusalIsDeadLetteredAfterOneAttempt(t *testing.T) {
 	cfg := delivererConfig(env)
 	cfg.AllowLoopbackEndpoints = false
 	cfg.DenyCIDRs = config.List{"93.184.216.0/24"}
-	cfg.AllowedURLs = config.List{`http://localhost:\d+/hook`, `http://93\.184\.216\.34/hook`}
+	cfg.AllowedURLs = config.Repeated{`http://localhost:\d+/hook`, `http://93\.184\.216\.34/hook`}
 	d := startDeliverer(t, cfg)
 	kafkatest.WaitFor(t, 10*time.Second, "the webhooks in the table", func() error {
 		var missing []string

@@ -28,7 +28,7 @@ func TestSchemathesisFindsNoServerError(t *testing.T) {
 	rcv := newReceiver(t, func(string, int) int { return 200 })
 	u, _ := url.Parse(rcv.srv.URL)
 	cfg := apiConfig(env)
-	cfg.AllowedURLs = config.List{`http://` + regexp.QuoteMeta(u.Host) + `(/.*)?`}
+	cfg.AllowedURLs = config.Repeated{`http://` + regexp.QuoteMeta(u.Host) + `(/.*)?`}
 	c, _ := startAPI(t, cfg)
 	// Something for the {id} routes to find besides what the fuzzer makes.
 	c.must(201, "POST", "/api/v1/webhooks", map[string]any{"name": "seed", "url": rcv.srv.URL + "/seed", "global": true})

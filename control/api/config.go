@@ -24,6 +24,9 @@ type Config struct {
 	// Flags guard test and validate, and refuse at save time the URLs the
 	// deliverer would refuse.
 	ssrf.Flags
+	// Webhooks are the platform settings: sending at all, test and
+	// validate, the longest timeout.
+	Webhooks config.Webhooks
 	// CatalogFile adds event types to the built-in catalogue.
 	CatalogFile string
 	// SecretGrace is how long a rotated-out secret keeps signing.
@@ -36,7 +39,7 @@ type Config struct {
 
 // Defaults is the configuration the flags start from (the Common part aside).
 func Defaults() Config {
-	return Config{Addr: "127.0.0.1:8080", SecretGrace: 24 * time.Hour, HistoryMax: 1_000_000}
+	return Config{Addr: "127.0.0.1:8080", Webhooks: config.DefaultWebhooks(), SecretGrace: 24 * time.Hour, HistoryMax: 1_000_000}
 }
 
 // Register adds the API's flags to fs.
@@ -48,6 +51,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.AdminToken, "admin-token", "", "one more admin token")
 	fs.StringVar(&c.SecretKey, "secret-key", "", "key that seals the webhook secrets: 32 bytes as base64 or hex (required)")
 	c.Flags.Register(fs)
+	c.Webhooks.Register(fs)
 	fs.StringVar(&c.CatalogFile, "catalog-file", "", `JSON file {"actions":[{"type","description","category"}]} of event types to add to the catalogue`)
 	fs.DurationVar(&c.SecretGrace, "secret-grace", def.SecretGrace, "how long a rotated-out secret keeps signing")
 	fs.IntVar(&c.HistoryMax, "history-max", def.HistoryMax, "attempts kept in the in-memory history index (oldest leave first)")
@@ -75,6 +79,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := ssrf.New(c.Options()); err != nil {
 		return fmt.Errorf("--allowed-urls/--deny-cidrs: %w", err)
+	}
+	if err := c.Webhooks.Validate(); err != nil {
+		return err
 	}
 	if c.SecretGrace < 0 {
 		return fmt.Errorf("--secret-grace: must not be negative")

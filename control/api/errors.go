@@ -3,9 +3,11 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/hookstream/hookstream/control/webhook"
+	"github.com/hookstream/hookstream/platform/config"
 )
 
 // apiError is the body of every 4xx and 5xx: {"error":{"code","message","field"}}.
@@ -40,6 +42,13 @@ func notFound(what string) *apiError {
 
 func forbidden(field, message string) *apiError {
 	return &apiError{Status: http.StatusForbidden, Code: "forbidden", Field: field, Message: message}
+}
+
+// disabledBy is the refusal of what a platform setting turned off, naming
+// the flag and its environment twin so the caller knows whom to ask.
+func disabledBy(flagName, what string) *apiError {
+	return &apiError{Status: http.StatusForbidden, Code: "disabled", Message: fmt.Sprintf(
+		"%s is turned off on this platform (--%s=false, %s)", what, flagName, config.EnvName(flagName))}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

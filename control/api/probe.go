@@ -111,7 +111,12 @@ func refused(res probeResult) *apiError {
 	return &apiError{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Field: "url", Message: msg, result: &res}
 }
 
+// probe sends a sample payload: the one place test, validate and validate
+// before save send from, so the platform settings hold for all of them.
 func (s *Server) probe(r *http.Request, id string, sp webhook.Spec, secrets []string) (probeResult, error) {
+	if err := s.probeAllowed(); err != nil {
+		return probeResult{}, err
+	}
 	task := sampleTask(id, sp.EventTypes)
 	body, err := payload.Render(payload.Webhook{ID: id, Name: sp.Name, Format: sp.PayloadFormat, BatchSize: int(sp.BatchSize)}, task.DeliveryID, []schemas.DeliveryTask{task})
 	if err != nil {
@@ -119,7 +124,7 @@ func (s *Server) probe(r *http.Request, id string, sp webhook.Spec, secrets []st
 	}
 	res := s.sender.Send(r.Context(), send.Request{
 		URL: sp.URL, Method: sp.Method, Headers: sp.Headers, Body: body,
-		Timeout: time.Duration(sp.TimeoutSeconds) * time.Second,
+		Timeout: s.cfg.Webhooks.CapTimeout(time.Duration(sp.TimeoutSeconds) * time.Second),
 		Scheme:  signature.Scheme(sp.Signature), Secrets: secrets, MessageID: task.DeliveryID,
 	})
 	out := probeResult{
@@ -183,4 +188,16 @@ func hostOf(raw string) string {
 		return ""
 	}
 	return u.Host
+}
+
+// probeAllowed refuses a sample payload when the platform sends no webhooks
+// at all or has turned tests off.
+func (s *Server) probeAllowed() error {
+	switch {
+	case !s.cfg.Webhooks.Enabled:
+		return disabledBy("webhooks-enabled", "sending webhooks")
+	case !s.cfg.Webhooks.TestsEnabled:
+		return disabledBy("webhook-tests-enabled", "sending sample payloads (test and validate)")
+	}
+	return nil
 }

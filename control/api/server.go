@@ -103,11 +103,12 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Server, erro
 	}
 	s := &Server{
 		cfg: cfg, log: log.With("component", "api"), names: cfg.Names(), tokens: tokens, catalog: cat,
-		rules: webhook.Rules{Catalog: cat, Guard: guard, RetryTiers: cfg.RetryTiers}, sealer: sealer, sender: sender, metrics: newMetrics(reg),
+		rules: webhook.Rules{Catalog: cat, Guard: guard, RetryTiers: cfg.RetryTiers, MaxTimeout: cfg.Webhooks.MaxTimeout}, sealer: sealer, sender: sender, metrics: newMetrics(reg, cfg.Webhooks),
 		table: subscription.NewTable(), history: history.NewIndex(cfg.HistoryMax), deadLetters: deadletter.NewIndex(),
 		replays: newReplays(), ready: make(chan struct{}),
 	}
 	s.handler = s.routes()
+	s.logSettings()
 	return s, nil
 }
 
@@ -198,4 +199,14 @@ func (s *Server) webhooks() []subscription.Webhook {
 // replayDeps are what a replay needs from the running server.
 func (s *Server) replayDeps() replay.Deps {
 	return replay.Deps{Client: s.client, Serde: s.serde, Names: s.names}
+}
+
+// logSettings says at start which platform settings keep webhooks from
+// being sent or tested, so a quiet endpoint has its reason in the log.
+func (s *Server) logSettings() {
+	if !s.cfg.Webhooks.Enabled {
+		s.log.Warn("webhooks are turned off (--webhooks-enabled=false): webhooks can be saved, nothing is sent, test and validate are refused; tasks wait in Kafka until it is true again")
+	} else if !s.cfg.Webhooks.TestsEnabled {
+		s.log.Warn("test and validate are turned off (--webhook-tests-enabled=false)")
+	}
 }

@@ -23,7 +23,7 @@ func TestRateLimitRule(t *testing.T) {
 		{math.NaN(), false},
 	} {
 		sp := Spec{RateLimitPerSecond: tc.rate}
-		err := checkNumbers(&sp)
+		err := checkNumbers(&sp, Rules{}.maxTimeoutSeconds())
 		if tc.ok != (err == nil) {
 			t.Errorf("rateLimitPerSecond %v: %v, want ok=%v", tc.rate, err, tc.ok)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/hookstream/hookstream/outbound/send"
 	"github.com/hookstream/hookstream/outbound/signature"
 	"github.com/hookstream/hookstream/outbound/ssrf"
+	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/platform/secret"
 	"github.com/hookstream/hookstream/schemas"
 	"github.com/hookstream/hookstream/schemas/catalog"
@@ -32,11 +33,10 @@ func fieldErr(field, format string, args ...any) *FieldError {
 
 // Limits of a spec.
 const (
-	MaxTimeoutSeconds = 60
-	MaxBatchSize      = 100
-	MaxAttempts       = 100
-	maxNameLen        = 256
-	maxTextLen        = 4096
+	MaxBatchSize = 100
+	MaxAttempts  = 100
+	maxNameLen   = 256
+	maxTextLen   = 4096
 	// MaxURLLen is the longest URL saved: what common servers and proxies
 	// accept in a request line, and far above any real endpoint's.
 	MaxURLLen = 2048
@@ -66,6 +66,17 @@ type Rules struct {
 	// RetryTiers are the deliverer's tier delays (--retry-tiers), which
 	// bound maxAttempts.
 	RetryTiers []time.Duration
+	// MaxTimeout is --max-timeout, the longest timeoutSeconds; zero is
+	// config.DefaultMaxTimeout.
+	MaxTimeout time.Duration
+}
+
+// maxTimeoutSeconds is the largest timeoutSeconds r accepts.
+func (r Rules) maxTimeoutSeconds() int32 {
+	if r.MaxTimeout == 0 {
+		return int32(config.DefaultMaxTimeout / time.Second)
+	}
+	return int32(r.MaxTimeout / time.Second)
 }
 
 // Normalize fills in defaults and checks every rule; the first broken one
@@ -121,7 +132,7 @@ func (r Rules) Normalize(sp *Spec) *FieldError {
 		return err
 	}
 	sp.Headers = headersNonNil(sp.Headers)
-	if err := checkNumbers(sp); err != nil {
+	if err := checkNumbers(sp, r.maxTimeoutSeconds()); err != nil {
 		return err
 	}
 	return r.checkMaxAttempts(sp.MaxAttempts)
@@ -205,9 +216,11 @@ func checkHeaders(h map[string]string) *FieldError {
 	return nil
 }
 
-func checkNumbers(sp *Spec) *FieldError {
+func checkNumbers(sp *Spec, maxTimeout int32) *FieldError {
 	if sp.TimeoutSeconds == 0 {
-		sp.TimeoutSeconds = schemas.DefaultTimeoutSeconds
+		// Under a cap below the default, the cap is the default: a webhook
+		// saved without the field must not be refused for it.
+		sp.TimeoutSeconds = min(schemas.DefaultTimeoutSeconds, maxTimeout)
 	}
 	if sp.BatchSize == 0 {
 		sp.BatchSize = 1
@@ -217,8 +230,10 @@ func checkNumbers(sp *Spec) *FieldError {
 		sp.AutoDisableAfter = &n
 	}
 	switch {
-	case sp.TimeoutSeconds < 1 || sp.TimeoutSeconds > MaxTimeoutSeconds:
-		return fieldErr("timeoutSeconds", "must be between 1 and %d", MaxTimeoutSeconds)
+	case sp.TimeoutSeconds < 1:
+		return fieldErr("timeoutSeconds", "must be at least 1")
+	case sp.TimeoutSeconds > maxTimeout:
+		return fieldErr("timeoutSeconds", "%d is above the platform's maximum timeout, --max-timeout %v", sp.TimeoutSeconds, time.Duration(maxTimeout)*time.Second)
 	case sp.BatchSize < 1 || sp.BatchSize > MaxBatchSize:
 		return fieldErr("batchSize", "must be between 1 and %d", MaxBatchSize)
 	case sp.MaxAttempts < 0 || sp.MaxAttempts > MaxAttempts:

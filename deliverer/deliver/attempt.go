@@ -91,7 +91,9 @@ func (d *Deliverer) send(wh subscription.Webhook, jobs []*job) attempt {
 	d.metrics.inFlight.Inc()
 	res := d.sender.Send(d.hardCtx, send.Request{
 		URL: wh.URL, Method: wh.Method, Headers: cred.Headers, Body: body,
-		Timeout: time.Duration(wh.TimeoutSeconds) * time.Second,
+		// Cut to --max-timeout: a webhook saved under a higher cap keeps its
+		// timeoutSeconds in the subscriptions topic.
+		Timeout: d.cfg.Webhooks.CapTimeout(time.Duration(wh.TimeoutSeconds) * time.Second),
 		Scheme:  scheme, Secrets: cred.Secrets, MessageID: messageID(jobs),
 	})
 	d.metrics.inFlight.Dec()

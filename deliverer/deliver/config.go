@@ -29,6 +29,10 @@ type Config struct {
 	// Flags are the outbound guard's: which addresses and URLs may be
 	// sent to.
 	ssrf.Flags
+	// Webhooks are the platform settings the deliverer acts on: sending at
+	// all (off, it neither fetches nor commits, so every task waits) and
+	// the longest request timeout. TestsEnabled is the API's.
+	Webhooks config.Webhooks
 	// MaxInFlight bounds HTTP requests in flight in the process.
 	MaxInFlight int
 	// MaxInFlightPerEndpoint bounds HTTP requests in flight to one webhook,
@@ -58,7 +62,7 @@ type Config struct {
 // aside), for `hookstream dev` and tests that build a Config in code.
 func Defaults() Config {
 	return Config{
-		Group: "hookstream-deliverer", MaxInFlight: 1024, MaxInFlightPerEndpoint: 16, EndpointQueue: 512,
+		Group: "hookstream-deliverer", Webhooks: config.DefaultWebhooks(), MaxInFlight: 1024, MaxInFlightPerEndpoint: 16, EndpointQueue: 512,
 		MaxPending: 8192, CircuitThreshold: circuit.DefaultThreshold, CircuitCooldown: circuit.DefaultCooldown,
 		ShutdownTimeout: 15 * time.Second,
 	}
@@ -71,6 +75,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Group, "group", def.Group, "consumer group of the deliverers")
 	fs.StringVar(&c.SecretKey, "secret-key", "", "key that opens the webhook secrets: 32 bytes as base64 or hex (required)")
 	c.Flags.Register(fs)
+	c.Webhooks.RegisterSending(fs)
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", def.MaxInFlight, "HTTP requests in flight in this process")
 	fs.IntVar(&c.MaxInFlightPerEndpoint, "max-in-flight-per-endpoint", def.MaxInFlightPerEndpoint, "HTTP requests in flight to one webhook")
 	fs.IntVar(&c.EndpointQueue, "endpoint-queue", def.EndpointQueue, "tasks waiting in memory for one webhook (or 5 s of its measured pace, or its share of --max-pending among webhooks with work, if more) before more are deferred to the first retry tier")
@@ -96,6 +101,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := ssrf.New(c.Options()); err != nil {
 		return fmt.Errorf("--allowed-urls/--deny-cidrs: %w", err)
+	}
+	if err := c.Webhooks.Validate(); err != nil {
+		return err
 	}
 	// In flag order, so the same bad command line always names the same flag.
 	for _, f := range []struct {

@@ -185,6 +185,7 @@ func TestConfigValidate(t *testing.T) {
 		"--circuit-cooldown":           func(c *Config) { c.CircuitCooldown = 0 },
 		"--deny-cidrs":                 func(c *Config) { c.DenyCIDRs = []string{"nope"} },
 		"--group":                      func(c *Config) { c.Group = "" },
+		"--max-timeout":                func(c *Config) { c.Webhooks.MaxTimeout = 0 },
 	} {
 		c := valid()
 		mutate(&c)

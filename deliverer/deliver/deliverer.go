@@ -97,7 +97,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Deliverer, e
 	names := cfg.Names()
 	d := &Deliverer{
 		cfg: cfg, names: names, delays: cfg.RetryTiers, tierOf: map[string]int{names.Deliveries: outcome.NoTier},
-		log: log.With("component", "deliverer"), metrics: newMetrics(reg), table: subscription.NewTable(),
+		log: log.With("component", "deliverer"), metrics: newMetrics(reg, cfg.Webhooks.Enabled), table: subscription.NewTable(),
 		sealer: sealer, sender: sender, parts: map[topicPartition]*partition{}, endpoints: map[string]*endpoint{},
 		pool: newPool(cfg.MaxInFlight), budget: newBudget(cfg.MaxPending),
 		statuses: newStatusBook(), missing: newMissingBook(), ready: make(chan struct{}),
@@ -120,6 +120,9 @@ func (d *Deliverer) Ready() <-chan struct{} { return d.ready }
 // group.
 func (d *Deliverer) Run(ctx context.Context) error {
 	defer d.sender.Close()
+	if !d.cfg.Webhooks.Enabled {
+		return d.idle(ctx)
+	}
 	base, err := kafka.Options(d.cfg.Connection(), d.log)
 	if err != nil {
 		return fmt.Errorf("deliverer: %w", err)
@@ -135,6 +138,17 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	}
 	follower := subscription.NewFollower(base, d.names.Subscriptions, d.names.SubscriptionStatus, d.serde, d.table, d.log)
 	return subscription.Follow(ctx, follower, func(ctx context.Context) error { return d.consume(ctx, base) })
+}
+
+// idle is Run with --webhooks-enabled=false: the deliverer does not join
+// its group, so it fetches nothing, sends nothing and commits nothing, and
+// every task waits at its committed offset for a deliverer that sends.
+// Ready is closed: the process does what it was told.
+func (d *Deliverer) idle(ctx context.Context) error {
+	d.log.Warn("webhooks are turned off (--webhooks-enabled=false): nothing is fetched, sent or committed; tasks wait in Kafka until a deliverer runs with it true")
+	close(d.ready)
+	<-ctx.Done()
+	return nil
 }
 
 func (d *Deliverer) consume(ctx context.Context, base []kgo.Opt) error {

@@ -26,7 +26,9 @@ type metrics struct {
 	statuses     *prometheus.CounterVec
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+// newMetrics registers the deliverer's metrics; enabled is
+// --webhooks-enabled, exported so a dashboard shows why nothing is sent.
+func newMetrics(reg prometheus.Registerer, enabled bool) *metrics {
 	m := &metrics{
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "hookstream", Name: "deliveries_total",
@@ -70,6 +72,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Webhook status records written, by status (failed and disabled turn a webhook off).",
 		}, []string{"status"}),
 	}
-	reg.MustRegister(m.deliveries, m.duration, m.attempts, m.deadLetters, m.inFlight, m.paused, m.openCircuits, m.pending, m.lag, m.statuses)
+	sending := prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "hookstream", Subsystem: "deliverer", Name: "webhooks_enabled",
+		Help: "1 when this deliverer sends webhooks, 0 when --webhooks-enabled=false keeps every task waiting in Kafka.",
+	})
+	if enabled {
+		sending.Set(1)
+	}
+	reg.MustRegister(m.deliveries, m.duration, m.attempts, m.deadLetters, m.inFlight, m.paused, m.openCircuits, m.pending, m.lag, m.statuses, sending)
 	return m
 }

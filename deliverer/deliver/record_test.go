@@ -66,7 +66,7 @@ func offlineDeliverer(tb testing.TB) *Deliverer {
 	}
 	d := &Deliverer{
 		cfg: cfg, names: names, delays: cfg.RetryTiers, tierOf: map[string]int{names.Deliveries: outcome.NoTier},
-		log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: newMetrics(prometheus.NewRegistry()),
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: newMetrics(prometheus.NewRegistry(), true),
 		table: subscription.NewTable(), sealer: sealer, serde: serde, parts: map[topicPartition]*partition{},
 		endpoints: map[string]*endpoint{}, pool: newPool(cfg.MaxInFlight),
 		budget: newBudget(cfg.MaxPending), statuses: newStatusBook(), missing: newMissingBook(),

@@ -160,27 +160,32 @@ const NoTier = -1
 //
 // Without minWait the task goes to tier+1. With it, to the first tier from
 // tier+1 on whose delay covers minWait, so the endpoint is not asked again
-// before it said it is ready. Tiers only move forward, so every failure costs
-// a tier and a task ends even when maxAttempts is unset. When no remaining
-// tier covers minWait the last tier is used: it waits the longest we can, and
-// dead-lettering on one 429 would be harsher than the endpoint asked for.
+// before it said it is ready; when no remaining tier covers it, to the last
+// tier, which waits the longest we can (dead-lettering on one 429 would be
+// harsher than the endpoint asked for).
+//
+// A Retry-After never costs attempts: a task whose tiers ran out before its
+// maxAttempts stays in the last tier until they are made, so a 429 that
+// skipped tiers still gets every attempt the webhook allows. Only with
+// maxAttempts 0 do the tiers alone end the task.
 //
 // deadLetter is true once the attempts or the tiers are used up.
 func NextTier(delays []time.Duration, tier, attempt, maxAttempts int, minWait time.Duration) (next int, deadLetter bool) {
-	if maxAttempts > 0 && attempt >= maxAttempts {
+	if len(delays) == 0 || maxAttempts > 0 && attempt >= maxAttempts {
 		return NoTier, true
 	}
-	first := tier + 1
-	if first < 0 {
-		first = 0
-	}
-	if first >= len(delays) {
+	last := len(delays) - 1
+	first := max(tier+1, 0)
+	if first > last {
+		if maxAttempts > 0 {
+			return last, false
+		}
 		return NoTier, true
 	}
-	for i := first; i < len(delays); i++ {
+	for i := first; i <= last; i++ {
 		if delays[i] >= minWait {
 			return i, false
 		}
 	}
-	return len(delays) - 1, false
+	return last, false
 }

@@ -104,6 +104,7 @@ func TestMinWait(t *testing.T) {
 func TestNextTier(t *testing.T) {
 	// The default --retry-tiers.
 	tiers := []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 4 * time.Hour, 12 * time.Hour}
+	msTiers := []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 30 * time.Millisecond}
 	tests := []struct {
 		name        string
 		delays      []time.Duration
@@ -131,6 +132,11 @@ func TestNextTier(t *testing.T) {
 		{"maxAttempts beats Retry-After", tiers, NoTier, 2, 2, time.Minute, NoTier, true},
 		{"millisecond tiers for tests", []time.Duration{10 * time.Millisecond, 50 * time.Millisecond}, NoTier, 1, 0, 20 * time.Millisecond, 1, false},
 		{"bogus tier below NoTier starts at 0", tiers, -7, 1, 0, 0, 0, false},
+		{"attempts left after the last tier stay in it", tiers, 5, 3, 7, 0, 5, false},
+		{"the last attempt in the last tier dead-letters", tiers, 5, 7, 7, 0, NoTier, true},
+		{"Retry-After 1s past millisecond tiers waits in the last", msTiers, NoTier, 1, 4, time.Second, 2, false},
+		{"Retry-After skipping tiers keeps the attempts", msTiers, 2, 2, 4, time.Second, 2, false},
+		{"Retry-After covered by the first remaining tier", msTiers, 0, 2, 4, 15 * time.Millisecond, 1, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,6 +168,41 @@ func TestFlakyEndpointPath(t *testing.T) {
 	}
 	if attempts != 3 || tier != 1 {
 		t.Fatalf("attempts %d, last tier %d", attempts, tier)
+	}
+}
+
+// TestRetryAfterKeepsEveryAttempt is issue 16's case: an endpoint that
+// answers every attempt 429 with Retry-After: 1, above every tier's delay,
+// is sent maxAttempts attempts, each after the longest delay there is; the
+// old rule dead-lettered it after the second.
+func TestRetryAfterKeepsEveryAttempt(t *testing.T) {
+	tiers := []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 30 * time.Millisecond}
+	for _, maxAttempts := range []int{1, 2, 4, 6} {
+		now := time.Unix(1000, 0)
+		tier, attempts := NoTier, 0
+		var visited []int
+		for {
+			attempts++
+			if attempts > 100 {
+				t.Fatalf("maxAttempts %d: no end after %d attempts", maxAttempts, attempts)
+			}
+			r := Classify(429, nil, "1", now)
+			next, dead := NextTier(tiers, tier, attempts, maxAttempts, r.MinWait(now))
+			if dead {
+				break
+			}
+			tier = next
+			visited = append(visited, tier)
+			now = now.Add(tiers[tier])
+		}
+		if attempts != maxAttempts {
+			t.Errorf("maxAttempts %d: %d attempts made", maxAttempts, attempts)
+		}
+		for _, v := range visited {
+			if v != len(tiers)-1 {
+				t.Errorf("maxAttempts %d: waited in tier %d, want the last (%v)", maxAttempts, v, visited)
+			}
+		}
 	}
 }
 

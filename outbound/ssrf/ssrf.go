@@ -24,6 +24,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -72,22 +73,54 @@ type Guard struct {
 func New(opts Options) (*Guard, error) {
 	g := &Guard{opts: opts}
 	for _, c := range opts.DenyCIDRs {
-		p, err := netip.ParsePrefix(c)
+		p, err := parseDeny(c)
 		if err != nil {
 			return nil, fmt.Errorf("ssrf: deny CIDR %q: %w", c, err)
 		}
-		g.deny = append(g.deny, p.Masked())
+		g.deny = append(g.deny, p)
 	}
 	for _, r := range opts.AllowedURLRegexes {
-		// Anchored: an unanchored "https://hooks\.example\.com" would also
-		// admit https://evil.test/?https://hooks.example.com.
-		re, err := regexp.Compile(`^(?:` + r + `)$`)
+		re, err := compileURLRegex(r)
 		if err != nil {
-			return nil, fmt.Errorf("ssrf: allowed URL regex %q: %w", r, err)
+			return nil, err
 		}
 		g.allow = append(g.allow, re)
 	}
 	return g, nil
+}
+
+// parseDeny reads a CIDR or a bare address, which is the one address
+// (Trifacta's deny-list holds bare addresses: 10.0.0.1 is 10.0.0.1/32,
+// fd00::1 is fd00::1/128). An IPv4-mapped IPv6 form is the IPv4 address, as
+// CheckIP judges it.
+func parseDeny(s string) (netip.Prefix, error) {
+	if !strings.Contains(s, "/") {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		a = a.Unmap()
+		if a.Zone() != "" {
+			return netip.Prefix{}, fmt.Errorf("an address with a zone cannot be deny-listed")
+		}
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return p.Masked(), nil
+}
+
+// compileURLRegex compiles an allow-list regex, anchored: an unanchored
+// "https://hooks\.example\.com" would also admit
+// https://evil.test/?https://hooks.example.com.
+func compileURLRegex(r string) (*regexp.Regexp, error) {
+	re, err := regexp.Compile(`^(?:` + r + `)$`)
+	if err != nil {
+		return nil, fmt.Errorf("ssrf: allowed URL regex %q: %w", r, err)
+	}
+	return re, nil
 }
 
 var (

@@ -38,7 +38,9 @@ func Parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 	return err
 }
 
-// List is a comma-separated flag value.
+// List is a flag value of items separated by commas or semicolons, for
+// values that contain neither (hosts, addresses, CIDRs): Trifacta's lists
+// are semicolon-separated, hookstream's comma-separated, and both work.
 type List []string
 
 func (l *List) String() string { return strings.Join(*l, ",") }
@@ -46,9 +48,27 @@ func (l *List) String() string { return strings.Join(*l, ",") }
 // Set replaces the list; empty items are dropped.
 func (l *List) Set(s string) error {
 	*l = nil
-	for _, item := range strings.Split(s, ",") {
+	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' }) {
 		if item = strings.TrimSpace(item); item != "" {
 			*l = append(*l, item)
+		}
+	}
+	return nil
+}
+
+// Repeated is a list flag whose every occurrence is one item, for values a
+// separator could be part of (a regex may hold a comma: {1,2}). An item
+// never spans lines, so one value of several lines (an environment twin
+// holds only one value) is one item a line.
+type Repeated []string
+
+func (r *Repeated) String() string { return strings.Join(*r, "\n") }
+
+// Set adds the value's non-empty lines.
+func (r *Repeated) Set(s string) error {
+	for _, line := range strings.Split(s, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			*r = append(*r, line)
 		}
 	}
 	return nil

@@ -33,6 +33,8 @@ type Config struct {
 	// Loopback is always allowed, as dev's receivers run on this machine;
 	// private addresses only with --allow-private-endpoints, as anywhere.
 	ssrf.Flags
+	// Webhooks are the platform settings, for the deliverer and the API.
+	Webhooks config.Webhooks
 	// Demo creates a demo webhook pointing at a built-in receiver and
 	// produces sample events every few seconds.
 	Demo bool
@@ -53,6 +55,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", false, "create a demo webhook to a built-in receiver and produce sample events every few seconds, printing each delivery")
 	fs.StringVar(&c.SecretKey, "secret-key", "", "key that seals webhook secrets, 32 bytes as base64 or hex (default: generated once and kept in the data dir)")
 	c.Flags.RegisterButLoopback(fs)
+	c.Webhooks.Register(fs)
 }
 
 // Guard is the guard configuration of dev's deliverer and API: the flags,
@@ -83,6 +86,9 @@ func (c *Config) Validate() error {
 	guard := c.Guard()
 	if _, err := ssrf.New(guard.Options()); err != nil {
 		return fmt.Errorf("--allowed-urls/--deny-cidrs: %w", err)
+	}
+	if err := c.Webhooks.Validate(); err != nil {
+		return err
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("--data-dir: must not be empty")

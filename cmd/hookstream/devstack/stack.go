@@ -156,14 +156,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stack, err err
 	g.Go(func() error { return s.router.Run(ctx) })
 	dcfg := deliver.Defaults()
 	dcfg.Common, dcfg.SecretKey, dcfg.Version, dcfg.ShutdownTimeout = common, key, cfg.Version, 5*time.Second
-	dcfg.Flags = cfg.Guard()
+	dcfg.Flags, dcfg.Webhooks = cfg.Guard(), cfg.Webhooks
 	if s.deliverer, err = deliver.New(dcfg, log, metrics); err != nil {
 		return nil, err
 	}
 	g.Go(func() error { return s.deliverer.Run(ctx) })
 	acfg := api.Defaults()
 	acfg.Common, acfg.AdminToken, acfg.TokensFile, acfg.SecretKey, acfg.Version = common, token, cfg.TokensFile, key, cfg.Version
-	acfg.Flags = cfg.Guard()
+	acfg.Flags, acfg.Webhooks = cfg.Guard(), cfg.Webhooks
 	if s.api, err = api.New(acfg, log, metrics); err != nil {
 		return nil, err
 	}

@@ -26,6 +26,7 @@ func testConfig(dir string) Config {
 			Partitions: 3, LogLevel: "info",
 		},
 		DataDir: dir, APIAddr: "127.0.0.1:0", KafkaAddr: "127.0.0.1:0", RegistryAddr: "127.0.0.1:0",
+		Webhooks: config.DefaultWebhooks(),
 	}
 }
 
