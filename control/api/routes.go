@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/hookstream/hookstream/control/auth"
+	"github.com/hookstream/hookstream/control/console"
 )
 
 // handlerFunc is a route's handler: it answers or returns an error, which
@@ -65,9 +66,11 @@ func (s *Server) routes() http.Handler {
 	}
 	mux.Handle("POST /api/v1/webhooks/history/{first}/{second}", s.eitherRetry(retry[retryPath], retry[retryPathImmuta]))
 	mux.HandleFunc("GET "+OpenAPIPath, serveOpenAPI)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, notFound("route "+r.Method+" "+r.URL.Path))
 	})
+	// The web console, beside the API on the same address.
+	mux.Handle("/", console.Handler())
 	return mux
 }
 
