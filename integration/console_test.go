@@ -79,10 +79,11 @@ func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 	}
 }
 
-// shot saves a full-page screenshot under .cache/console-screenshots.
+// shot saves a full-page PNG screenshot (quality 100 is PNG, less is
+// JPEG) under .cache/console-screenshots.
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Logf("screenshot %s: %v", name, err)
 		return

@@ -98,7 +98,7 @@ function render(page) {
     cell('Webhook', names[r.webhookId] || r.webhookId),
     el('td', { class: 'wrap', 'data-label': 'Event' }, r.eventType, el('br'), el('small', {}, r.eventId)),
     cell('Attempt', String(r.attempt)),
-    cell('Outcome', statusBadge(r.success ? 'success' : 'failure'), ' ', r.outcome),
+    cell('Outcome', statusBadge(r.success ? 'success' : 'failure'), r.outcome === (r.success ? 'success' : 'failure') ? '' : ' ' + r.outcome),
     cell('Status', r.statusCode ? String(r.statusCode) : '—'),
     cell('Latency', r.latencyMs + ' ms'),
     cell('Actions', button('Details', () => openDetail(r), { 'aria-label': 'Details of attempt ' + r.id })))));
