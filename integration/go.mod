@@ -7,6 +7,7 @@ replace github.com/hookstream/hookstream/schemas => ../schemas
 replace github.com/hookstream/hookstream/platform => ../platform
 
 require (
+	github.com/chromedp/chromedp v0.23.0
 	github.com/hookstream/hookstream/control v0.0.0
 	github.com/hookstream/hookstream/deliverer v0.0.0
 	github.com/hookstream/hookstream/outbound v0.0.0-00010101000000-000000000000
@@ -21,7 +22,9 @@ require (
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/evanphx/json-patch/v5 v5.9.11 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect

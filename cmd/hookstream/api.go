@@ -32,7 +32,7 @@ func runAPI(ctx context.Context, args []string, stderr io.Writer, getenv func(st
 	if err != nil {
 		return fmt.Errorf("--addr %s: %w", cfg.Addr, err)
 	}
-	log.Info("control API listening", "addr", ln.Addr().String())
+	log.Info("control API listening", "addr", ln.Addr().String(), "console", "http://"+ln.Addr().String()+"/")
 	return runComponent(ctx, cfg.MetricsAddr, log, reg, srv.Ready(), func(ctx context.Context) error {
 		g, ctx := errgroup.WithContext(ctx)
 		g.Go(func() error { return srv.Run(ctx) })

@@ -76,6 +76,18 @@ func TestAuthorizationTable(t *testing.T) {
 		{route: "POST /api/v1/webhooks/validate", do: func(h *harness, token, _ string) int {
 			return status(h, token, "POST", "/api/v1/webhooks/validate", map[string]any{"url": rcv.URL})
 		}, personal: anyone, global: anyone},
+		{route: "POST /api/v1/webhooks/explain", do: func(h *harness, token, id string) int {
+			st, out := h.do(token, "POST", "/api/v1/webhooks/explain", map[string]any{"event": map[string]any{"eventType": "entityCreated", "entity": map[string]any{"type": "table"}}})
+			if st != 200 {
+				return st
+			}
+			for _, v := range out["webhooks"].([]any) {
+				if v.(map[string]any)["id"] == id {
+					return 200
+				}
+			}
+			return notListed
+		}, personal: listReaders, global: listReaders},
 		{route: "GET /api/v1/webhooks/history", do: func(h *harness, token, id string) int {
 			h.attemptFor(id)
 			return listed(h, token, "/api/v1/webhooks/history?webhookId="+id, id)

@@ -12,6 +12,9 @@ import (
 // pageParams are the paging parameters of every list route (parsePage).
 var pageParams = []string{"offset", "pageSize", "sortField", "sortOrder"}
 
+// explainParams: explain reads its sample from the body and takes none.
+var explainParams []string
+
 // checkParams refuses a query that does not parse or names a parameter the
 // route does not take: a misspelt filter would otherwise be ignored and
 // the whole list come back, as if it had matched.

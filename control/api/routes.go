@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/hookstream/hookstream/control/auth"
+	"github.com/hookstream/hookstream/control/console"
 )
 
 // handlerFunc is a route's handler: it answers or returns an error, which
@@ -28,6 +29,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/v1/webhooks", s.listWebhooks, listWebhooksParams},
 		{"GET", "/api/v1/webhooks/actions", s.listActions, nil},
 		{"POST", "/api/v1/webhooks/validate", s.validateEndpoint, nil},
+		{"POST", "/api/v1/webhooks/explain", s.explainWebhooks, explainParams},
 		{"GET", "/api/v1/webhooks/history", s.listHistory, historyParams},
 		{"POST", retryPath, s.retryAttempt, nil},
 		{"POST", retryPathImmuta, s.retryAttempt, nil},
@@ -64,9 +66,11 @@ func (s *Server) routes() http.Handler {
 	}
 	mux.Handle("POST /api/v1/webhooks/history/{first}/{second}", s.eitherRetry(retry[retryPath], retry[retryPathImmuta]))
 	mux.HandleFunc("GET "+OpenAPIPath, serveOpenAPI)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, notFound("route "+r.Method+" "+r.URL.Path))
 	})
+	// The web console, beside the API on the same address.
+	mux.Handle("/", console.Handler())
 	return mux
 }
 

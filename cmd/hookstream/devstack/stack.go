@@ -193,6 +193,7 @@ func (s *Stack) Print(w io.Writer) {
 	fmt.Fprintf(w, "  kafka: %s\n", s.KafkaAddr)
 	fmt.Fprintf(w, "  registry: %s\n", s.RegistryURL)
 	fmt.Fprintf(w, "  api: %s\n", s.APIURL)
+	fmt.Fprintf(w, "  console: %s/\n", s.APIURL)
 	if s.MetricsURL != "" {
 		fmt.Fprintf(w, "  metrics: %s\n", s.MetricsURL)
 	}
