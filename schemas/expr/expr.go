@@ -118,7 +118,7 @@ func (c *Compiler) Filter(src string) (*Filter, error) {
 	if !ast.OutputType().IsExactType(types.BoolType) {
 		return nil, &Error{Line: 1, Column: 1, Reason: fmt.Sprintf("a filter must be a boolean expression, this one is %s", ast.OutputType())}
 	}
-	prg, err := c.filters.Program(ast, cel.CostLimit(FilterCostLimit))
+	prg, err := c.filters.Program(ast, cel.CostLimit(FilterCostLimit), cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
 		return nil, &Error{Reason: err.Error()}
 	}
