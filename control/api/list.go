@@ -51,6 +51,6 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request, p auth.Pri
 }
 
 func (s *Server) listActions(w http.ResponseWriter, _ *http.Request, _ auth.Principal) error {
-	writeJSON(w, http.StatusOK, map[string]any{"actions": s.catalog.Actions()})
+	writeJSON(w, http.StatusOK, map[string]any{"actions": s.catalog.Actions(), "fields": s.catalog.Fields()})
 	return nil
 }
