@@ -10,8 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-
-	"github.com/hookstream/hookstream/schemas/expr"
 )
 
 // Wildcards subscribe to every event type; ALL_NOTIFICATIONS is Immuta's name.
@@ -126,7 +124,3 @@ func (c *Catalog) Label(t string) string {
 	}
 	return OtherLabel
 }
-
-// Fields are the fields a filter or template expression can read, per
-// event kind (Metadata, Workflow), for a UI or a user to discover.
-func (c *Catalog) Fields() map[string][]expr.Field { return expr.Fields() }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hookstream/hookstream/schemas"
+	"github.com/hookstream/hookstream/schemas/catalog"
 )
 
 func ptr(s string) *string { return &s }
@@ -222,5 +223,14 @@ func TestFields(t *testing.T) {
 		if strings.HasPrefix(f.Path, "entity") {
 			t.Errorf("workflow lists %s", f.Path)
 		}
+	}
+}
+
+// TestFieldsKindsAreCatalogCategories: the fields are listed under the
+// catalogue's event categories, so a UI can pair them with the actions.
+func TestFieldsKindsAreCatalogCategories(t *testing.T) {
+	fs := Fields()
+	if len(fs) != 2 || len(fs[catalog.Metadata]) == 0 || len(fs[catalog.Workflow]) == 0 {
+		t.Fatalf("fields by kind: %v", fs)
 	}
 }

@@ -3,6 +3,8 @@ package expr
 import (
 	"reflect"
 	"strings"
+
+	"github.com/hookstream/hookstream/schemas/catalog"
 )
 
 // Field is one field an expression can read, for the catalogue.
@@ -15,7 +17,7 @@ type Field struct {
 	Type string `json:"type"`
 }
 
-// Fields returns the fields of each event kind, "metadata" and "workflow",
+// Fields returns the fields of each event kind, catalog.Metadata and catalog.Workflow,
 // in declaration order. A field of the other kind is there too, empty.
 func Fields() map[string][]Field {
 	out := map[string][]Field{}
@@ -25,9 +27,9 @@ func Fields() map[string][]Field {
 		if f.Anonymous { // the workflow event: its fields are promoted
 			for j := range f.Type.NumField() {
 				wf := f.Type.Field(j)
-				kinds := []string{"workflow"}
+				kinds := []string{catalog.Workflow}
 				if jsonName(wf) == "eventId" {
-					kinds = append(kinds, "metadata")
+					kinds = append(kinds, catalog.Metadata)
 				}
 				for _, k := range kinds {
 					out[k] = appendField(out[k], "", wf)
@@ -35,9 +37,9 @@ func Fields() map[string][]Field {
 			}
 			continue
 		}
-		kinds := []string{"metadata"}
+		kinds := []string{catalog.Metadata}
 		if jsonName(f) == "eventType" {
-			kinds = append(kinds, "workflow")
+			kinds = append(kinds, catalog.Workflow)
 		}
 		for _, k := range kinds {
 			out[k] = appendField(out[k], "", f)
