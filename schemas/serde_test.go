@@ -246,6 +246,20 @@ func TestSubscriptionBeforeActionType(t *testing.T) {
 	}
 }
 
+// TestSubscriptionBeforeExpressions: a webhook written before filter and
+// template existed decodes with both empty (no expression, as it had), and
+// the schemas that added them are BACKWARD compatible.
+func TestSubscriptionBeforeExpressions(t *testing.T) {
+	for _, field := range []string{"filter", "template"} {
+		sub := *samples()[2].(*schemas.Subscription)
+		sub.Filter, sub.Template = "", ""
+		got := decodeWrittenWithout(t, field, &sub)
+		if got.Filter != "" || got.Template != "" || got.ID != sub.ID || got.PayloadFormat != sub.PayloadFormat {
+			t.Fatalf("record without %s decoded as %+v", field, got)
+		}
+	}
+}
+
 // decodeWrittenWithout writes sub with today's Subscription schema less
 // one field, registers today's schema after it (the registry refuses one
 // that is not BACKWARD compatible) and decodes the old record with it.

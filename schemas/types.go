@@ -105,18 +105,24 @@ const (
 
 // Subscription is a webhook as stored in the compacted subscriptions topic.
 type Subscription struct {
-	ID            string   `avro:"id"`
-	Name          string   `avro:"name"`
-	Description   string   `avro:"description"`
-	URL           string   `avro:"url"`
-	Method        string   `avro:"method"`
-	Enabled       bool     `avro:"enabled"`
-	Owner         string   `avro:"owner"`
-	Global        bool     `avro:"global"`
-	ActionType    string   `avro:"actionType"` // refines a personal webhook: ActionTriggered, ActionReceived, "" both
-	EventTypes    []string `avro:"eventTypes"`
-	Filters       Filters  `avro:"filters"`
-	PayloadFormat string   `avro:"payloadFormat"`
+	ID          string   `avro:"id"`
+	Name        string   `avro:"name"`
+	Description string   `avro:"description"`
+	URL         string   `avro:"url"`
+	Method      string   `avro:"method"`
+	Enabled     bool     `avro:"enabled"`
+	Owner       string   `avro:"owner"`
+	Global      bool     `avro:"global"`
+	ActionType  string   `avro:"actionType"` // refines a personal webhook: ActionTriggered, ActionReceived, "" both
+	EventTypes  []string `avro:"eventTypes"`
+	Filters     Filters  `avro:"filters"`
+	// Filter is a CEL boolean expression over the event (schemas/expr),
+	// ANDed with Filters; empty matches every event Filters lets through.
+	Filter        string `avro:"filter"`
+	PayloadFormat string `avro:"payloadFormat"`
+	// Template builds the body of PayloadFormat "custom": a CEL expression
+	// over the event and the webhook (schemas/expr).
+	Template string `avro:"template"`
 	// Headers are the custom headers whose values are not credentials;
 	// SealedHeaders the others, each sealed with the secret key. Records
 	// written before SealedHeaders existed hold every header in Headers.

@@ -61,6 +61,8 @@ func TestAuthorizationTable(t *testing.T) {
 		managers     = func(ok int) [3]int { return [3]int{ok, ok, 404} }
 		adminsOnly   = func(ok int) [3]int { return [3]int{ok, 403, 404} }
 		createGlobal = [3]int{201, 403, 403}
+		// previewing a global spec is creating one, without the save
+		createGlobal200 = [3]int{200, 403, 403}
 	)
 	cases := []authzCase{
 		{route: "POST /api/v1/webhooks", name: "create for alice", do: func(h *harness, token, id string) int {
@@ -88,6 +90,13 @@ func TestAuthorizationTable(t *testing.T) {
 			}
 			return notListed
 		}, personal: listReaders, global: listReaders},
+		{route: "POST /api/v1/webhooks/preview", name: "saved webhook", do: func(h *harness, token, id string) int {
+			return status(h, token, "POST", "/api/v1/webhooks/preview", map[string]any{"id": id, "eventType": "entityCreated"})
+		}, personal: managers(200), global: adminsOnly(200)},
+		{route: "POST /api/v1/webhooks/preview", name: "spec for alice", do: func(h *harness, token, id string) int {
+			w, _ := h.srv.Table().Get(id)
+			return status(h, token, "POST", "/api/v1/webhooks/preview", map[string]any{"webhook": map[string]any{"name": "n", "url": rcv.URL, "owner": "alice", "global": w.Global}})
+		}, personal: [3]int{200, 200, 403}, global: createGlobal200},
 		{route: "GET /api/v1/webhooks/history", do: func(h *harness, token, id string) int {
 			h.attemptFor(id)
 			return listed(h, token, "/api/v1/webhooks/history?webhookId="+id, id)

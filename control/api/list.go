@@ -8,6 +8,7 @@ import (
 	"github.com/hookstream/hookstream/control/auth"
 	"github.com/hookstream/hookstream/control/webhook"
 	"github.com/hookstream/hookstream/platform/subscription"
+	"github.com/hookstream/hookstream/schemas/expr"
 )
 
 var webhookSort = map[string]func(a, b *subscription.Webhook) int{
@@ -50,7 +51,9 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request, p auth.Pri
 	return nil
 }
 
+// listActions is the event catalogue, and the fields a filter or template
+// expression can read per event kind, for a UI or a user to discover.
 func (s *Server) listActions(w http.ResponseWriter, _ *http.Request, _ auth.Principal) error {
-	writeJSON(w, http.StatusOK, map[string]any{"actions": s.catalog.Actions()})
+	writeJSON(w, http.StatusOK, map[string]any{"actions": s.catalog.Actions(), "fields": expr.Fields()})
 	return nil
 }

@@ -118,7 +118,7 @@ func (s *Server) probe(r *http.Request, id string, sp webhook.Spec, secrets []st
 		return probeResult{}, err
 	}
 	task := sampleTask(id, sp.EventTypes)
-	body, err := payload.Render(payload.Webhook{ID: id, Name: sp.Name, Format: sp.PayloadFormat, BatchSize: int(sp.BatchSize)}, task.DeliveryID, []schemas.DeliveryTask{task})
+	body, err := payload.Render(payload.Webhook{ID: id, Name: sp.Name, Format: sp.PayloadFormat, BatchSize: int(sp.BatchSize), Template: sp.Template}, task.DeliveryID, []schemas.DeliveryTask{task})
 	if err != nil {
 		return probeResult{}, err
 	}

@@ -30,6 +30,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/v1/webhooks/actions", s.listActions, nil},
 		{"POST", "/api/v1/webhooks/validate", s.validateEndpoint, nil},
 		{"POST", "/api/v1/webhooks/explain", s.explainWebhooks, explainParams},
+		{"POST", "/api/v1/webhooks/preview", s.previewWebhook, nil},
 		{"GET", "/api/v1/webhooks/history", s.listHistory, historyParams},
 		{"POST", retryPath, s.retryAttempt, nil},
 		{"POST", retryPathImmuta, s.retryAttempt, nil},

@@ -34,6 +34,7 @@ import (
 	"github.com/hookstream/hookstream/platform/wire"
 	"github.com/hookstream/hookstream/schemas"
 	"github.com/hookstream/hookstream/schemas/catalog"
+	"github.com/hookstream/hookstream/schemas/expr"
 )
 
 // Server is the control API.
@@ -103,7 +104,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Server, erro
 	}
 	s := &Server{
 		cfg: cfg, log: log.With("component", "api"), names: cfg.Names(), tokens: tokens, catalog: cat,
-		rules: webhook.Rules{Catalog: cat, Guard: guard, RetryTiers: cfg.RetryTiers, MaxTimeout: cfg.Webhooks.MaxTimeout}, sealer: sealer, sender: sender, metrics: newMetrics(reg, cfg.Webhooks),
+		rules: webhook.Rules{Catalog: cat, Guard: guard, RetryTiers: cfg.RetryTiers, MaxTimeout: cfg.Webhooks.MaxTimeout, Expressions: expr.MustCompiler()}, sealer: sealer, sender: sender, metrics: newMetrics(reg, cfg.Webhooks),
 		table: subscription.NewTable(), history: history.NewIndex(cfg.HistoryMax), deadLetters: deadletter.NewIndex(),
 		replays: newReplays(), ready: make(chan struct{}),
 	}

@@ -27,10 +27,14 @@ type Spec struct {
 	ActionType string `json:"actionType"`
 	// EventTypes defaults to ["*"]. NotificationType is Immuta's name for
 	// the same list, accepted on input only.
-	EventTypes         []string          `json:"eventTypes"`
-	NotificationType   []string          `json:"notificationType,omitempty"`
-	Filters            schemas.Filters   `json:"filters"`
+	EventTypes       []string        `json:"eventTypes"`
+	NotificationType []string        `json:"notificationType,omitempty"`
+	Filters          schemas.Filters `json:"filters"`
+	// Filter is a CEL boolean expression over event, ANDed with Filters;
+	// Template builds the body of payloadFormat custom (schemas/expr).
+	Filter             string            `json:"filter"`
 	PayloadFormat      string            `json:"payloadFormat"`
+	Template           string            `json:"template"`
 	Headers            map[string]string `json:"headers"`
 	Signature          string            `json:"signature"`
 	TimeoutSeconds     int32             `json:"timeoutSeconds"`
@@ -53,7 +57,7 @@ func SpecOf(s schemas.Subscription) Spec {
 	return Spec{
 		Name: s.Name, Description: s.Description, URL: s.URL, Method: s.Method, Enabled: &enabled,
 		Owner: s.Owner, Global: &global, ActionType: s.ActionType, EventTypes: nonNil(s.EventTypes), Filters: filtersNonNil(s.Filters),
-		PayloadFormat: s.PayloadFormat, Headers: visibleHeaders(s), Signature: s.Signature,
+		Filter: s.Filter, PayloadFormat: s.PayloadFormat, Template: s.Template, Headers: visibleHeaders(s), Signature: s.Signature,
 		TimeoutSeconds: s.TimeoutSeconds, BatchSize: s.BatchSize, MaxAttempts: s.MaxAttempts,
 		RateLimitPerSecond: s.RateLimitPerSecond, AutoDisableAfter: &autoDisable,
 	}
@@ -66,7 +70,7 @@ func (sp Spec) Apply(s *schemas.Subscription) {
 	s.Enabled = sp.Enabled == nil || *sp.Enabled
 	s.Owner, s.Global, s.ActionType = sp.Owner, sp.Global != nil && *sp.Global, sp.ActionType
 	s.EventTypes, s.Filters = sp.EventTypes, sp.Filters
-	s.PayloadFormat, s.Signature = sp.PayloadFormat, sp.Signature
+	s.Filter, s.PayloadFormat, s.Template, s.Signature = sp.Filter, sp.PayloadFormat, sp.Template, sp.Signature
 	s.TimeoutSeconds, s.BatchSize, s.MaxAttempts = sp.TimeoutSeconds, sp.BatchSize, sp.MaxAttempts
 	s.RateLimitPerSecond, s.AutoDisableAfter = sp.RateLimitPerSecond, schemas.DefaultAutoDisableAfter
 	if sp.AutoDisableAfter != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/hookstream/hookstream/platform/secret"
 	"github.com/hookstream/hookstream/schemas"
 	"github.com/hookstream/hookstream/schemas/catalog"
+	"github.com/hookstream/hookstream/schemas/expr"
 )
 
 // FieldError is a rule a spec broke, naming the field (JSON path with dots).
@@ -66,6 +67,8 @@ type Rules struct {
 	// RetryTiers are the deliverer's tier delays (--retry-tiers), which
 	// bound maxAttempts.
 	RetryTiers []time.Duration
+	// Expressions compiles filter and template; nil, a new one per check.
+	Expressions *expr.Compiler
 	// MaxTimeout is --max-timeout, the longest timeoutSeconds; zero is
 	// config.DefaultMaxTimeout.
 	MaxTimeout time.Duration
@@ -122,6 +125,9 @@ func (r Rules) Normalize(sp *Spec) *FieldError {
 	if !contains(payload.Formats, sp.PayloadFormat) {
 		return fieldErr("payloadFormat", "must be one of %s", strings.Join(payload.Formats, ", "))
 	}
+	if err := r.checkExpressions(sp); err != nil {
+		return err
+	}
 	if sp.Signature == "" {
 		sp.Signature = string(signature.Standard)
 	}
@@ -174,6 +180,32 @@ func (r Rules) eventTypes(sp *Spec) *FieldError {
 	for i, t := range sp.EventTypes {
 		if !r.Catalog.Known(t) {
 			return fieldErr(fmt.Sprintf("%s[%d]", field, i), "unknown event type %q (see GET /api/v1/webhooks/actions)", t)
+		}
+	}
+	return nil
+}
+
+// checkExpressions compiles and type-checks filter and template as the
+// router and the deliverer will, so a bad one is refused with its position
+// and reason instead of silently matching or rendering nothing.
+func (r Rules) checkExpressions(sp *Spec) *FieldError {
+	c := r.Expressions
+	if c == nil && (sp.Filter != "" || sp.Template != "") {
+		c = expr.MustCompiler()
+	}
+	if sp.Filter != "" {
+		if _, err := c.Filter(sp.Filter); err != nil {
+			return fieldErr("filter", "%v", err)
+		}
+	}
+	switch {
+	case sp.PayloadFormat == payload.Custom && sp.Template == "":
+		return fieldErr("template", "is required with payloadFormat %q", payload.Custom)
+	case sp.PayloadFormat != payload.Custom && sp.Template != "":
+		return fieldErr("template", "applies to payloadFormat %q only", payload.Custom)
+	case sp.Template != "":
+		if _, err := c.Template(sp.Template); err != nil {
+			return fieldErr("template", "%v", err)
 		}
 	}
 	return nil

@@ -22,7 +22,9 @@ type View struct {
 	ActionType         *string           `json:"actionType"` // null: both, as Immuta shows it
 	EventTypes         []string          `json:"eventTypes"`
 	Filters            schemas.Filters   `json:"filters"`
+	Filter             string            `json:"filter"`
 	PayloadFormat      string            `json:"payloadFormat"`
+	Template           string            `json:"template"`
 	Headers            map[string]string `json:"headers"`
 	Signature          string            `json:"signature"`
 	TimeoutSeconds     int32             `json:"timeoutSeconds"`
@@ -57,7 +59,7 @@ func ViewOf(w subscription.Webhook) View {
 	v := View{
 		ID: s.ID, Name: s.Name, Description: s.Description, URL: s.URL, Method: s.Method, Enabled: s.Enabled,
 		Status: w.State(), Owner: s.Owner, Global: s.Global, EventTypes: nonNil(s.EventTypes),
-		Filters: filtersNonNil(s.Filters), PayloadFormat: s.PayloadFormat, Headers: visibleHeaders(s), Signature: s.Signature,
+		Filters: filtersNonNil(s.Filters), Filter: s.Filter, PayloadFormat: s.PayloadFormat, Template: s.Template, Headers: visibleHeaders(s), Signature: s.Signature,
 		TimeoutSeconds: s.TimeoutSeconds, BatchSize: s.BatchSize, MaxAttempts: s.MaxAttempts,
 		RateLimitPerSecond: s.RateLimitPerSecond, AutoDisableAfter: s.AutoDisableAfter,
 		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(), CreatedBy: s.CreatedBy,

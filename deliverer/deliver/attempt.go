@@ -74,7 +74,7 @@ func (d *Deliverer) send(wh subscription.Webhook, jobs []*job) attempt {
 	for i, j := range jobs {
 		tasks[i] = j.task
 	}
-	body, err := payload.Render(payload.Webhook{ID: wh.ID, Name: wh.Name, Format: wh.PayloadFormat, BatchSize: int(wh.BatchSize)}, messageID(jobs), tasks)
+	body, err := payload.Render(payload.Webhook{ID: wh.ID, Name: wh.Name, Format: wh.PayloadFormat, BatchSize: int(wh.BatchSize), Template: wh.Template}, messageID(jobs), tasks)
 	if err != nil {
 		return attempt{final: true, skipped: true, result: outcome.Result{Kind: outcome.Retry, Reason: "payload: " + err.Error()}}
 	}

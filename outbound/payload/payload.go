@@ -11,6 +11,8 @@
 //   - slack: a Slack incoming-webhook message {"text", "blocks"}.
 //   - msteams: an Office 365 connector MessageCard.
 //   - googlechat: a Google Chat incoming-webhook message in the "text" form.
+//   - custom: the webhook's template, a CEL expression over the event and
+//     the webhook, rendered to JSON (custom.go).
 //
 // A webhook's batchSize, not the number of tasks one request happens to
 // carry, decides the shape, so a receiver meets one shape: above 1, a
@@ -41,10 +43,11 @@ const (
 	Slack        = "slack"
 	MSTeams      = "msteams"
 	GoogleChat   = "googlechat"
+	Custom       = "custom"
 )
 
 // Formats lists every format, in the order documentation and errors show.
-var Formats = []string{Generic, OpenMetadata, Atomic, Slack, MSTeams, GoogleChat}
+var Formats = []string{Generic, OpenMetadata, Atomic, Slack, MSTeams, GoogleChat, Custom}
 
 // ErrUnknownFormat is returned (wrapped) for a format Render does not know.
 var ErrUnknownFormat = errors.New("payload: unknown format")
@@ -58,6 +61,8 @@ type Webhook struct {
 	// BatchSize is the webhook's batchSize: above 1 the body is in the
 	// batched shape whatever the number of tasks.
 	BatchSize int
+	// Template builds the body of the custom format.
+	Template string
 }
 
 // batched reports whether bodies of w take the batched shape; a request of
@@ -79,6 +84,8 @@ func Render(w Webhook, messageID string, tasks []schemas.DeliveryTask) ([]byte, 
 		return renderOpenMetadata(w, tasks)
 	case Atomic:
 		return renderAtomic(w, messageID, tasks)
+	case Custom:
+		return renderCustom(w, tasks)
 	case Slack, MSTeams, GoogleChat:
 	default:
 		return nil, fmt.Errorf("%w %q (want %s)", ErrUnknownFormat, w.Format, strings.Join(Formats, ", "))

@@ -88,4 +88,17 @@ func BenchmarkRender(b *testing.B) {
 		batch[i] = tasks["metadata"]
 	}
 	run("format=generic/event=metadata/batch=10", Generic, batch)
+	// custom: a template of the README's kind, compiled once (cached).
+	custom := Webhook{ID: "wh1", Name: "orders to Slack", Format: Custom, BatchSize: 1,
+		Template: `{"text": event.entity.name + " changed by " + event.actor, "fqn": event.entity.fullyQualifiedName, "tags": event.entity.tags}`}
+	b.Run("format=custom/event=metadata", func(b *testing.B) {
+		ts := []schemas.DeliveryTask{tasks["metadata"]}
+		b.SetBytes(int64(len(ts[0].Event)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Render(custom, "msg_1", ts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -135,10 +135,13 @@ func FuzzRender(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ev string, batchSize uint8) {
 		tasks := []schemas.DeliveryTask{task("d1", "entityUpdated", ev)}
 		for _, format := range Formats {
-			body, err := Render(Webhook{ID: "wh1", Name: "n", Format: format, BatchSize: int(batchSize)}, "msg", tasks)
+			body, err := Render(Webhook{ID: "wh1", Name: "n", Format: format, BatchSize: int(batchSize), Template: fuzzTemplate}, "msg", tasks)
 			if err == nil && !json.Valid(body) {
 				t.Fatalf("%s: invalid JSON %q for %q", format, body, ev)
 			}
 		}
 	})
 }
+
+// fuzzTemplate reads every part of an event, for the custom format.
+const fuzzTemplate = `{"name": event.entity.name, "tags": event.entity.tags, "meta": event.entity.customMetadata, "changes": event.changeDescription, "run": event.runTime, "steps": event.failedSteps}`

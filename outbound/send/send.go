@@ -217,6 +217,37 @@ func Redact(name string) bool {
 	return Credential(name)
 }
 
+// Prepare is the body and headers Send would send for req, signed now:
+// what a preview shows. It neither checks the URL nor sends.
+func (s *Sender) Prepare(req Request) ([]byte, http.Header, error) {
+	body, err := signature.Body(req.Scheme, req.Body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("send: %w", err)
+	}
+	h := http.Header{}
+	for k, v := range req.Headers {
+		if reserved[http.CanonicalHeaderKey(k)] {
+			continue
+		}
+		h.Set(k, v)
+	}
+	if len(req.Secrets) > 0 {
+		sh, err := signature.Headers(req.Scheme, req.Secrets, req.MessageID, s.now(), body)
+		if err != nil {
+			return nil, nil, fmt.Errorf("send: sign: %w", err)
+		}
+		for k, v := range sh {
+			h[k] = v
+		}
+	}
+	if req.MessageID != "" {
+		h.Set(signature.HeaderID, req.MessageID)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", "hookstream/"+s.Version)
+	return body, h, nil
+}
+
 // Send makes the attempt. It never panics on endpoint behaviour and always
 // returns a Result; check Err first, then StatusCode.
 func (s *Sender) Send(ctx context.Context, req Request) Result {
@@ -241,9 +272,9 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	body, err := signature.Body(req.Scheme, req.Body)
+	body, header, err := s.Prepare(req)
 	if err != nil {
-		res.Err = fmt.Errorf("send: %w", err)
+		res.Err = err
 		return res
 	}
 	hr, err := http.NewRequestWithContext(ctx, method, req.URL, bytes.NewReader(body))
@@ -251,28 +282,7 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 		res.Err = fmt.Errorf("send: %w", err)
 		return res
 	}
-	for k, v := range req.Headers {
-		if reserved[http.CanonicalHeaderKey(k)] {
-			continue
-		}
-		hr.Header.Set(k, v)
-	}
-	if len(req.Secrets) > 0 {
-		sh, err := signature.Headers(req.Scheme, req.Secrets, req.MessageID, s.now(), body)
-		if err != nil {
-			res.Err = fmt.Errorf("send: sign: %w", err)
-			return res
-		}
-		for k, v := range sh {
-			hr.Header[k] = v
-		}
-	}
-	if req.MessageID != "" {
-		hr.Header.Set(signature.HeaderID, req.MessageID)
-	}
-	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("User-Agent", "hookstream/"+s.Version)
-
+	hr.Header = header
 	res.RequestHeader = hr.Header.Clone()
 	for k := range res.RequestHeader {
 		if Redact(k) {

@@ -5,7 +5,10 @@
 // cannot match.
 package match
 
-import "github.com/hookstream/hookstream/schemas"
+import (
+	"github.com/hookstream/hookstream/schemas"
+	"github.com/hookstream/hookstream/schemas/expr"
+)
 
 // Event is what matching needs to know of an event.
 type Event struct {
@@ -25,11 +28,16 @@ type Event struct {
 	// Workflow events.
 	WorkflowName string
 	PackageName  string
+
+	// view is the whole event for filter expressions; in its prepared
+	// input, made when a webhook with an expression is reached.
+	view *expr.Event
+	in   *expr.Input
 }
 
 // FromMetadata describes a metadata-change event.
 func FromMetadata(e *schemas.MetadataChangeEvent) Event {
-	ev := Event{Type: e.EventType, EntityType: e.Entity.Type, Domain: e.Entity.Domain, Tags: e.Entity.Tags, Actor: e.Actor}
+	ev := Event{Type: e.EventType, EntityType: e.Entity.Type, Domain: e.Entity.Domain, Tags: e.Entity.Tags, Actor: e.Actor, view: expr.FromMetadata(e)}
 	if e.Entity.Owner != nil {
 		ev.OwnerType, ev.Owner = e.Entity.Owner.Type, e.Entity.Owner.Name
 	}
@@ -46,5 +54,18 @@ func FromMetadata(e *schemas.MetadataChangeEvent) Event {
 // FromWorkflow describes a workflow-completion event. Atlan's workflow
 // payload names no owner and no actor, so only global webhooks hear it.
 func FromWorkflow(e *schemas.WorkflowCompletionEvent) Event {
-	return Event{Type: e.EventType(), IsWorkflow: true, WorkflowName: e.WorkflowName, PackageName: e.PackageName}
+	return Event{Type: e.EventType(), IsWorkflow: true, WorkflowName: e.WorkflowName, PackageName: e.PackageName, view: expr.FromWorkflow(e)}
+}
+
+// input is the event as filter expressions see it, built at the first
+// expression the event meets and shared by the others.
+func (ev *Event) input() *expr.Input {
+	if ev.in == nil {
+		view := ev.view
+		if view == nil {
+			view = &expr.Event{EventType: ev.Type}
+		}
+		ev.in = expr.NewInput(view)
+	}
+	return ev.in
 }

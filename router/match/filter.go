@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/hookstream/hookstream/schemas"
+	"github.com/hookstream/hookstream/schemas/expr"
 )
 
 // filter is a subscription's filters compiled to sets.
@@ -17,6 +18,13 @@ type filter struct {
 	includeAttrs, excludeAttrs   []attr
 	domains, tags                set
 	workflowNames, packageNames  set
+
+	// expr is the filter expression, nil without one; broken, when it
+	// did not compile, so the webhook matches nothing. programs hears of
+	// failures.
+	expr     *expr.Filter
+	broken   bool
+	programs *Programs
 }
 
 // attr is an include/exclude entry of the form domain:X or tag:Y.
@@ -84,8 +92,16 @@ func (a attr) matches(ev *Event) bool {
 }
 
 // matches applies everything but event and entity type, which the index
-// already chose.
+// already chose: the fixed filters first, then the expression, the dearer
+// test, only for what they let through.
 func (f *filter) matches(ev *Event) bool {
+	if !f.fixedMatch(ev) {
+		return false
+	}
+	return (f.expr == nil && !f.broken) || f.evaluate(ev)
+}
+
+func (f *filter) fixedMatch(ev *Event) bool {
 	if !f.global && !f.concernsOwner(ev) {
 		return false
 	}

@@ -20,21 +20,13 @@ type bucket struct {
 	all       []*filter            // every webhook of the type, for workflow events
 }
 
-// Build indexes every deliverable webhook.
+// Build indexes every deliverable webhook, compiling their filter
+// expressions; a caller that rebuilds often keeps a Programs instead.
 func Build(webhooks []subscription.Webhook) *Index {
-	ix := &Index{byType: map[string]*bucket{}}
-	for i := range webhooks {
-		w := &webhooks[i]
-		if !w.Deliverable() {
-			continue
-		}
-		ix.add(&w.Subscription)
-	}
-	return ix
+	return NewPrograms(nil, nil).Build(webhooks)
 }
 
-func (ix *Index) add(sub *schemas.Subscription) {
-	f := compile(sub.ID, sub)
+func (ix *Index) add(f *filter, sub *schemas.Subscription) {
 	types := sub.EventTypes
 	if len(types) == 0 {
 		types = []string{catalog.All}

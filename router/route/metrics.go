@@ -10,6 +10,7 @@ type metrics struct {
 	lag          *prometheus.GaugeVec
 	transactions *prometheus.CounterVec
 	webhooks     prometheus.Gauge
+	filterErrors *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -43,7 +44,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Namespace: "hookstream", Subsystem: "router", Name: "webhooks_indexed",
 			Help: "Deliverable webhooks in the matching index.",
 		}),
+		filterErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "hookstream", Subsystem: "router", Name: "filter_errors_total",
+			Help: "Filter expressions that failed, taken as no match, by reason (compile, evaluation, cost).",
+		}, []string{"reason"}),
 	}
-	reg.MustRegister(m.events, m.matches, m.rejected, m.latency, m.lag, m.transactions, m.webhooks)
+	reg.MustRegister(m.events, m.matches, m.rejected, m.latency, m.lag, m.transactions, m.webhooks, m.filterErrors)
 	return m
 }

@@ -33,6 +33,7 @@ type Router struct {
 	serde   *schemas.Serde
 	catalog *catalog.Catalog // labels events by type
 
+	programs     *match.Programs // the filter expressions, kept across index builds
 	index        *match.Index
 	indexVersion uint64
 	ids          []string // scratch of routeRecord's matches
@@ -42,9 +43,21 @@ type Router struct {
 
 // New returns a router; reg receives its metrics.
 func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) *Router {
-	return &Router{
+	r := &Router{
 		cfg: cfg, names: cfg.Names(), log: log.With("component", "router"), metrics: newMetrics(reg),
 		table: subscription.NewTable(), catalog: catalog.Builtin(), ready: make(chan struct{}),
+	}
+	r.programs = match.NewPrograms(nil, r.filterFailed)
+	return r
+}
+
+// filterFailed counts a webhook's failed filter expression (no match) and
+// logs the first failure of each webhook: an expression that fails on every
+// event must not write a line per event.
+func (r *Router) filterFailed(e match.FilterError) {
+	r.metrics.filterErrors.WithLabelValues(e.Reason).Inc()
+	if e.First {
+		r.log.Warn("filter expression failed: taken as no match", "webhookId", e.WebhookID, "reason", e.Reason, "err", e.Err)
 	}
 }
 
@@ -307,6 +320,6 @@ func (r *Router) refreshIndex() {
 		return
 	}
 	webhooks, version := r.table.All()
-	r.index, r.indexVersion = match.Build(webhooks), version
+	r.index, r.indexVersion = r.programs.Build(webhooks), version
 	r.metrics.webhooks.Set(float64(r.index.Len()))
 }
