@@ -173,6 +173,10 @@ func (d *Deliverer) consume(ctx context.Context, base []kgo.Opt) error {
 		kgo.BlockRebalanceOnPoll(),
 		kgo.OnPartitionsRevoked(d.onRevoked),
 		kgo.OnPartitionsLost(d.onLost),
+		// A resumed partition (a tier whose head came due) is fetched only
+		// once the fetch in flight returns: a short wait keeps a due retry
+		// from waiting up to franz-go's default of five seconds for it.
+		kgo.FetchMaxWait(250*time.Millisecond),
 		// A crashed deliverer's partitions move on after this long
 		// (franz-go's default is 45 s).
 		kgo.SessionTimeout(10*time.Second),
