@@ -131,29 +131,18 @@ func (ts *tasks) snapshot() ([]schemas.DeliveryTask, map[string]int) {
 
 func (ts *tasks) len() int { ts.mu.Lock(); defer ts.mu.Unlock(); return len(ts.all) }
 
+// watchTopic calls onValue with every committed record of topicName,
+// decoded, until the test ends.
 func watchTopic[T any](t *testing.T, env *kafkatest.Env, topicName string, onValue func(T)) {
 	t.Helper()
-	c, err := kgo.NewClient(kgo.SeedBrokers(env.Brokers...), kgo.ConsumeTopics(topicName),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for ctx.Err() == nil {
-			c.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
-				var v T
-				if err := env.Serde.Decode(ctx, r.Value, &v); err != nil {
-					t.Errorf("decode %s: %v", topicName, err)
-					return
-				}
-				onValue(v)
-			})
+	watchRaw(t, env, topicName, func(r *kgo.Record) {
+		var v T
+		if err := env.Serde.Decode(context.Background(), r.Value, &v); err != nil {
+			t.Errorf("decode %s: %v", topicName, err)
+			return
 		}
-	}()
-	t.Cleanup(func() { cancel(); <-done; c.Close() })
+		onValue(v)
+	})
 }
 
 func watchTasks(t *testing.T, env *kafkatest.Env) *tasks {
