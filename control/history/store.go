@@ -1,0 +1,461 @@
+package history
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/bloom"
+)
+
+// Options configure a Store.
+type Options struct {
+	// Dir holds the index; it is created if missing. One process at a
+	// time: a second Open of the same directory fails.
+	Dir string
+	// Retention is how long an attempt stays, by its timestamp; older ones
+	// are not indexed and are removed in the background (0: kept).
+	Retention time.Duration
+	// CacheBytes is the block cache; with the memtables it bounds the
+	// memory the index uses whatever its size on disk.
+	CacheBytes int64
+}
+
+// DefaultCacheBytes is the block cache when Options.CacheBytes is 0.
+const DefaultCacheBytes = 32 << 20
+
+// memTableBytes bounds each of pebble's memtables; with two of them and
+// the cache it is most of the index's memory.
+const memTableBytes = 16 << 20
+
+// Store is the durable index. Writes (Apply, Expire) are serialized; reads
+// run beside them.
+type Store struct {
+	db        *pebble.DB
+	retention time.Duration
+	log       *slog.Logger
+
+	writeMu sync.Mutex // one Apply or Expire at a time
+
+	mu     sync.RWMutex
+	counts map[counter]int64 // the live attempts by webhook, class and event type
+}
+
+// counter files attempts for counts without a scan.
+type counter struct {
+	webhookID string
+	class     byte
+	eventType string
+}
+
+// Open opens (or creates) the index in opts.Dir.
+func Open(opts Options, log *slog.Logger) (*Store, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("history: no directory")
+	}
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	size := opts.CacheBytes
+	if size <= 0 {
+		size = DefaultCacheBytes
+	}
+	cache := pebble.NewCache(size)
+	defer cache.Unref()
+	po := &pebble.Options{
+		Cache:                       cache,
+		MemTableSize:                memTableBytes,
+		MemTableStopWritesThreshold: 4,
+		Logger:                      quietLogger{log},
+		Levels:                      make([]pebble.LevelOptions, 7),
+	}
+	for i := range po.Levels {
+		l := &po.Levels[i]
+		l.BlockSize = 32 << 10 // larger blocks compress the repeated header names and JSON better
+		l.Compression = pebble.ZstdCompression
+		l.FilterPolicy = bloom.FilterPolicy(10) // Get by id and the re-read check miss cheaply
+		l.FilterType = pebble.TableFilter
+		l.TargetFileSize = 8 << 20
+	}
+	po.Levels[0].Compression = pebble.SnappyCompression // L0 is rewritten soon: keep flushes cheap
+	po.EnsureDefaults()
+	db, err := pebble.Open(opts.Dir, po)
+	if err != nil {
+		return nil, fmt.Errorf("history: open %s: %w", opts.Dir, err)
+	}
+	s := &Store{db: db, retention: opts.Retention, log: log, counts: map[counter]int64{}}
+	if err := s.loadCounts(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close flushes and closes the index.
+func (s *Store) Close() error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.db.Close()
+}
+
+func (s *Store) loadCounts() error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tagCount}, UpperBound: []byte{tagCount + 1}})
+	if err != nil {
+		return fmt.Errorf("history: load counts: %w", err)
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		wh, rest, good := readString(it.Key()[1:])
+		n, k := binary.Uvarint(it.Value())
+		if !good || len(rest) == 0 || k <= 0 {
+			return fmt.Errorf("history: load counts: %w", errCorrupt)
+		}
+		s.counts[counter{webhookID: wh, class: rest[0], eventType: string(rest[1:])}] = int64(n)
+	}
+	return it.Error()
+}
+
+// Offsets are the next offsets to apply, by partition of topic.
+func (s *Store) Offsets(topic string) (map[int32]int64, error) {
+	prefix := appendString([]byte{tagOffset}, topic)
+	prefix = append(prefix, ':')
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return nil, fmt.Errorf("history: offsets: %w", err)
+	}
+	defer it.Close()
+	out := map[int32]int64{}
+	for ok := it.First(); ok; ok = it.Next() {
+		var p int32
+		if _, err := fmt.Sscan(string(it.Key()[len(prefix):]), &p); err != nil {
+			return nil, fmt.Errorf("history: offsets: %w", errCorrupt)
+		}
+		o, k := binary.Uvarint(it.Value())
+		if k <= 0 {
+			return nil, fmt.Errorf("history: offsets: %w", errCorrupt)
+		}
+		out[p] = int64(o)
+	}
+	return out, it.Error()
+}
+
+// Batch is the attempts of one fetch and the offsets it reached, applied
+// together: the index never holds an attempt whose offset it would read
+// again, nor an offset whose attempts it lacks.
+type Batch struct {
+	Topic   string
+	Records []Record
+	Next    map[int32]int64 // partition → next offset to apply
+}
+
+// Add queues r.
+func (b *Batch) Add(r Record) { b.Records = append(b.Records, r) }
+
+// Advance notes that the record at offset of partition was read (applied
+// or skipped).
+func (b *Batch) Advance(partition int32, offset int64) {
+	if b.Next == nil {
+		b.Next = map[int32]int64{}
+	}
+	b.Next[partition] = offset + 1
+}
+
+// Reset empties b for the next fetch.
+func (b *Batch) Reset() {
+	b.Records = b.Records[:0]
+	clear(b.Next)
+}
+
+// Apply writes b in one atomic write. An attempt whose id is indexed
+// already replaces it; one older than the retention is not indexed.
+func (s *Store) Apply(b *Batch) error {
+	if len(b.Records) == 0 && len(b.Next) == 0 {
+		return nil
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	wb := s.db.NewBatch()
+	defer wb.Close()
+	delta := map[counter]int64{}
+	seen := map[string]idEntry{} // ids written by this batch
+	cutoff := s.cutoff(time.Now())
+	for i := range b.Records {
+		r := &b.Records[i]
+		if r.ID == "" || r.Timestamp.Before(cutoff) {
+			continue
+		}
+		old, ok := seen[r.ID]
+		if !ok {
+			var err error
+			if old, ok, err = s.lookupID(r.ID); err != nil {
+				return err
+			}
+		}
+		if ok {
+			if err := s.remove(wb, r.ID, old, delta); err != nil {
+				return err
+			}
+		}
+		class := classOf(r.Outcome)
+		_ = wb.Set(attemptKey(r.WebhookID, r.Timestamp, r.ID), encodeValue(r), nil)
+		_ = wb.Set(outcomeKey(r.WebhookID, class, r.Timestamp, r.ID), []byte(r.EventType), nil)
+		e := idEntry{webhookID: r.WebhookID, at: r.Timestamp, class: class, eventType: r.EventType}
+		_ = wb.Set(idKey(r.ID), idValue(e), nil)
+		delta[counter{r.WebhookID, class, r.EventType}]++
+		seen[r.ID] = e
+	}
+	for p, o := range b.Next {
+		_ = wb.Set(offsetKey(b.Topic, p), binary.AppendUvarint(nil, uint64(o)), nil)
+	}
+	return s.commit(wb, delta)
+}
+
+// idEntry is where an indexed attempt is.
+type idEntry struct {
+	webhookID string
+	at        time.Time
+	class     byte
+	eventType string
+}
+
+// lookupID finds an indexed attempt by id.
+func (s *Store) lookupID(id string) (idEntry, bool, error) {
+	v, closer, err := s.db.Get(idKey(id))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return idEntry{}, false, nil
+	}
+	if err != nil {
+		return idEntry{}, false, fmt.Errorf("history: get %s: %w", id, err)
+	}
+	defer closer.Close()
+	e, ok := parseIDValue(v)
+	if !ok {
+		return idEntry{}, false, errCorrupt
+	}
+	return e, true, nil
+}
+
+// remove deletes the three entries of one attempt.
+func (s *Store) remove(wb *pebble.Batch, id string, e idEntry, delta map[counter]int64) error {
+	_ = wb.Delete(attemptKey(e.webhookID, e.at, id), nil)
+	_ = wb.Delete(outcomeKey(e.webhookID, e.class, e.at, id), nil)
+	_ = wb.Delete(idKey(id), nil)
+	delta[counter{e.webhookID, e.class, e.eventType}]--
+	return nil
+}
+
+// commit writes the counters delta changes into wb and commits it, then
+// publishes the counters. NoSync: the batch is in the log when Commit
+// returns and survives a crash of the process; a crash of the machine may
+// lose the last batches, offsets included, which are then read again.
+func (s *Store) commit(wb *pebble.Batch, delta map[counter]int64) error {
+	s.mu.RLock()
+	next := make(map[counter]int64, len(delta))
+	for c, d := range delta {
+		next[c] = s.counts[c] + d
+	}
+	s.mu.RUnlock()
+	for c, n := range next {
+		if n <= 0 {
+			_ = wb.Delete(countKey(c), nil)
+		} else {
+			_ = wb.Set(countKey(c), binary.AppendUvarint(nil, uint64(n)), nil)
+		}
+	}
+	if err := wb.Commit(pebble.NoSync); err != nil {
+		return fmt.Errorf("history: write: %w", err)
+	}
+	s.mu.Lock()
+	for c, n := range next {
+		if n <= 0 {
+			delete(s.counts, c)
+		} else {
+			s.counts[c] = n
+		}
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Store) cutoff(now time.Time) time.Time {
+	if s.retention <= 0 {
+		return time.Time{}
+	}
+	return now.Add(-s.retention)
+}
+
+// Get returns the attempt with id.
+func (s *Store) Get(id string) (Record, bool, error) {
+	e, ok, err := s.lookupID(id)
+	if !ok || err != nil {
+		return Record{}, false, err
+	}
+	return s.read(e.webhookID, e.at, id)
+}
+
+// read decodes the attempt stored under its key parts.
+func (s *Store) read(webhookID string, at time.Time, id string) (Record, bool, error) {
+	v, closer, err := s.db.Get(attemptKey(webhookID, at, id))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return Record{}, false, nil
+	}
+	if err != nil {
+		return Record{}, false, fmt.Errorf("history: get %s: %w", id, err)
+	}
+	defer closer.Close()
+	r := Record{ID: id, WebhookID: webhookID, Timestamp: at}
+	if err := decodeValue(v, &r); err != nil {
+		return Record{}, false, err
+	}
+	return r, true, nil
+}
+
+// Len is the number of attempts indexed.
+func (s *Store) Len() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var n int64
+	for _, c := range s.counts {
+		n += c
+	}
+	return n
+}
+
+// webhooks lists the webhook ids with attempts indexed.
+func (s *Store) webhooks() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	set := map[string]bool{}
+	var out []string
+	for c := range s.counts {
+		if !set[c.webhookID] {
+			set[c.webhookID] = true
+			out = append(out, c.webhookID)
+		}
+	}
+	return out
+}
+
+// expireBatch bounds one write of Expire.
+const expireBatch = 10_000
+
+// Expire removes the attempts older than the retention at now and returns
+// how many.
+func (s *Store) Expire(now time.Time) (int, error) {
+	cutoff := s.cutoff(now)
+	if cutoff.IsZero() {
+		return 0, nil
+	}
+	removed := 0
+	for _, wh := range s.webhooks() {
+		for {
+			n, err := s.expireSome(wh, cutoff)
+			removed += n
+			if err != nil {
+				return removed, err
+			}
+			if n < expireBatch {
+				break
+			}
+		}
+	}
+	return removed, nil
+}
+
+// expireSome removes up to expireBatch of webhookID's attempts before cutoff.
+func (s *Store) expireSome(webhookID string, cutoff time.Time) (int, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	prefix := webhookPrefix(tagAttempt, webhookID, 0)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: appendTime(append([]byte(nil), prefix...), cutoff)})
+	if err != nil {
+		return 0, fmt.Errorf("history: expire: %w", err)
+	}
+	wb := s.db.NewBatch()
+	defer wb.Close()
+	delta := map[counter]int64{}
+	n := 0
+	for ok := it.First(); ok && n < expireBatch; ok = it.Next() {
+		k := it.Key()[len(prefix):]
+		et, outcome, err := headOf(it.Value())
+		if err != nil || len(k) < 8 {
+			it.Close()
+			return n, fmt.Errorf("history: expire: %w", errCorrupt)
+		}
+		_ = s.remove(wb, string(k[8:]), idEntry{webhookID: webhookID, at: timeAt(k[:8]), class: classOf(outcome), eventType: et}, delta)
+		n++
+	}
+	if err := it.Close(); err != nil {
+		return 0, fmt.Errorf("history: expire: %w", err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return n, s.commit(wb, delta)
+}
+
+// Run removes expired attempts every interval until ctx ends.
+func (s *Store) Run(ctx context.Context, interval time.Duration) error {
+	if s.retention <= 0 {
+		<-ctx.Done()
+		return nil
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case now := <-t.C:
+			n, err := s.Expire(now)
+			if err != nil {
+				s.log.Error("history: expire", "err", err)
+				continue
+			}
+			if n > 0 {
+				s.log.Debug("history: expired attempts", "removed", n)
+			}
+		}
+	}
+}
+
+// Reset removes everything: the topic the offsets refer to was recreated.
+func (s *Store) Reset() error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if err := s.db.DeleteRange([]byte{0}, []byte{0xff}, pebble.NoSync); err != nil {
+		return fmt.Errorf("history: reset: %w", err)
+	}
+	s.mu.Lock()
+	clear(s.counts)
+	s.mu.Unlock()
+	return nil
+}
+
+// DiskBytes is the size of the index's files.
+func (s *Store) DiskBytes() uint64 {
+	m := s.db.Metrics()
+	return m.DiskSpaceUsage()
+}
+
+// quietLogger sends pebble's informational lines to debug.
+type quietLogger struct{ log *slog.Logger }
+
+func (l quietLogger) Infof(format string, args ...any) {
+	l.log.Debug("history: pebble: " + fmt.Sprintf(format, args...))
+}
+
+func (l quietLogger) Errorf(format string, args ...any) {
+	l.log.Error("history: pebble: " + fmt.Sprintf(format, args...))
+}
+
+func (l quietLogger) Fatalf(format string, args ...any) {
+	l.log.Error("history: pebble: " + fmt.Sprintf(format, args...))
+	os.Exit(1)
+}

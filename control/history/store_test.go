@@ -1,0 +1,182 @@
+package history
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func open(t testing.TB, dir string, retention time.Duration) *Store {
+	t.Helper()
+	s, err := Open(Options{Dir: dir, Retention: retention}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func rec(id, webhookID, eventType, outcome string, at time.Time) Record {
+	r := Record{
+		ID: id, DeliveryID: "msg_" + id, WebhookID: webhookID, EventID: "evt-" + id, EventType: eventType,
+		Attempt: 1, Tier: "deliveries", Outcome: outcome, Success: outcome == Success, StatusCode: 500,
+		LatencyMs: 12, Error: "HTTP 500", RequestHeaders: map[string]string{"Content-Type": "application/json", "Webhook-Id": "msg_" + id},
+		ResponseSnippet: "oops", Event: []byte(`{"eventId":"evt-` + id + `"}`), Timestamp: at.UTC(),
+	}
+	if r.Success {
+		r.StatusCode, r.Error = 200, ""
+	}
+	return r
+}
+
+func ids(p Page) []string {
+	var out []string
+	for _, r := range p.Records {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func find(t *testing.T, s *Store, q Query) Page {
+	t.Helper()
+	if q.PageSize == 0 {
+		q.PageSize = 100
+	}
+	p, err := s.Find(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestStoreQueriesResumesAndExpires(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, 0)
+	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+	b := &Batch{Topic: "attempts"}
+	for i := range 30 {
+		outcome, et := Success, "entityCreated"
+		if i%3 == 0 {
+			outcome = "retry"
+		}
+		if i%5 == 0 {
+			et = "tagAdded"
+		}
+		b.Add(rec(fmt.Sprintf("a%02d", i), []string{"wh_a", "wh_b", "wh_c"}[i%3], et, outcome, base.Add(time.Duration(i)*time.Minute)))
+		b.Advance(int32(i%2), int64(i/2))
+	}
+	if err := s.Apply(b); err != nil {
+		t.Fatal(err)
+	}
+	if p := find(t, s, Query{Descending: true}); p.Count != 30 || len(p.Records) != 30 || p.Records[0].ID != "a29" || p.Records[29].ID != "a00" {
+		t.Fatalf("all, newest first: %d %v", p.Count, ids(p))
+	}
+	got := find(t, s, Query{WebhookID: "wh_a", SuccessOrFailure: "failure", Descending: true})
+	if got.Count != 10 || got.Records[0].ID != "a27" || got.Records[0].Error != "HTTP 500" || got.Records[0].RequestHeaders["Webhook-Id"] != "msg_a27" ||
+		string(got.Records[0].Event) != `{"eventId":"evt-a27"}` || got.Records[0].ResponseSnippet != "oops" || !got.Records[0].Timestamp.Equal(base.Add(27*time.Minute)) {
+		t.Fatalf("wh_a's failures: %d %+v", got.Count, got.Records[0])
+	}
+	if p := find(t, s, Query{WebhookID: "wh_b", SuccessOrFailure: "failure"}); p.Count != 0 {
+		t.Errorf("wh_b has no failures: %v", ids(p))
+	}
+	if p := find(t, s, Query{EventType: "tagAdded", Descending: true}); p.Count != 6 || fmt.Sprint(ids(p)) != "[a25 a20 a15 a10 a05 a00]" {
+		t.Errorf("tagAdded: %d %v", p.Count, ids(p))
+	}
+	if p := find(t, s, Query{EventType: "tagAdded", SuccessOrFailure: "failure", Descending: true}); p.Count != 2 || fmt.Sprint(ids(p)) != "[a15 a00]" {
+		t.Errorf("tagAdded failures: %d %v", p.Count, ids(p))
+	}
+	if p := find(t, s, Query{Since: base.Add(10 * time.Minute), Until: base.Add(13 * time.Minute)}); p.Count != 3 || fmt.Sprint(ids(p)) != "[a10 a11 a12]" {
+		t.Errorf("[since, until), oldest first: %d %v", p.Count, ids(p))
+	}
+	if p := find(t, s, Query{Visible: func(id string) bool { return id == "wh_c" }}); p.Count != 10 || p.Records[0].WebhookID != "wh_c" {
+		t.Errorf("visible wh_c only: %d %v", p.Count, ids(p))
+	}
+	if p := find(t, s, Query{SortField: "webhookId", Offset: 9, PageSize: 2}); p.Count != 30 || fmt.Sprint(ids(p)) != "[a27 a01]" {
+		t.Errorf("by webhook id: %v", ids(p))
+	}
+
+	// A cursor walks the pages with no repeat and no gap; offset still skips.
+	var walked []string
+	q := Query{WebhookID: "wh_a", Descending: true, PageSize: 4}
+	for {
+		p := find(t, s, q)
+		walked = append(walked, ids(p)...)
+		if p.Next == "" {
+			break
+		}
+		q.Cursor = p.Next
+	}
+	if fmt.Sprint(walked) != "[a27 a24 a21 a18 a15 a12 a09 a06 a03 a00]" {
+		t.Errorf("pages by cursor: %v", walked)
+	}
+	if p := find(t, s, Query{WebhookID: "wh_a", Descending: true, Offset: 8, PageSize: 4}); fmt.Sprint(ids(p)) != "[a03 a00]" || p.Next != "" {
+		t.Errorf("offset 8: %v %q", ids(p), p.Next)
+	}
+	if _, err := s.Find(Query{Cursor: "!!", PageSize: 1}); err != ErrBadCursor {
+		t.Errorf("bad cursor: %v", err)
+	}
+
+	// The same id again replaces.
+	b.Reset()
+	b.Add(rec("a00", "wh_a", "tagAdded", Success, base))
+	b.Advance(0, 15)
+	if err := s.Apply(b); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok, _ := s.Get("a00"); !ok || !r.Success {
+		t.Errorf("a00 replaced: %v %+v", ok, r)
+	}
+	if p := find(t, s, Query{WebhookID: "wh_a", SuccessOrFailure: "failure"}); p.Count != 9 || len(p.Records) != 9 {
+		t.Errorf("failures after the replace: %d %d", p.Count, len(p.Records))
+	}
+
+	// Reopened, it has everything and the offsets it applied.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir, 2*time.Hour)
+	defer s.Close()
+	off, err := s.Offsets("attempts")
+	if err != nil || off[0] != 16 || off[1] != 15 || len(off) != 2 {
+		t.Errorf("offsets: %v %v", off, err)
+	}
+	if s.Len() != 30 {
+		t.Errorf("after a reopen: %d attempts", s.Len())
+	}
+	if _, ok, _ := s.Get("nope"); ok {
+		t.Error("an unknown id found")
+	}
+
+	// Retention: what is older leaves, counts follow, and is not indexed again.
+	n, err := s.Expire(base.Add(2*time.Hour + 15*time.Minute))
+	if err != nil || n != 15 {
+		t.Fatalf("expired %d (%v), want 15", n, err)
+	}
+	if p := find(t, s, Query{Descending: true}); p.Count != 15 || len(p.Records) != 15 || p.Records[14].ID != "a15" {
+		t.Errorf("after expiry: %d %v", p.Count, ids(p))
+	}
+	if _, ok, _ := s.Get("a03"); ok {
+		t.Error("an expired attempt found by id")
+	}
+	b.Reset()
+	b.Add(rec("old", "wh_a", "tagAdded", Success, time.Now().Add(-3*time.Hour)))
+	if err := s.Apply(b); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.Get("old"); ok {
+		t.Error("an attempt older than the retention was indexed")
+	}
+}
+
+func TestOpenTwiceFails(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, 0)
+	defer s.Close()
+	if s2, err := Open(Options{Dir: dir}, quiet); err == nil {
+		s2.Close()
+		t.Fatal("a second Open of one directory succeeded")
+	}
+}
