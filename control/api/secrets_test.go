@@ -169,7 +169,7 @@ func TestCredentialHeadersNeverShow(t *testing.T) {
 		"Accept": accept, "Webhook-Id": "msg_old-1", "Content-Type": "application/json"}
 	h.produce(h.env.Names.Attempts, id, old)
 	kafkatest.WaitFor(t, 10*time.Second, "the attempt in the history", func() bool {
-		_, ok := h.srv.history.Get("old-1")
+		_, ok, _ := h.srv.history.Get("old-1")
 		return ok
 	})
 	_, hist := h.do(aliceToken, "GET", "/api/v1/webhooks/history?webhookId="+id, nil)
