@@ -151,7 +151,7 @@ func (s *Server) Run(ctx context.Context) error {
 			os.RemoveAll(s.historyTemp)
 		}
 	}()
-	s.history = store
+	s.history, s.pending.Topic = store, s.names.Attempts
 	attempts := tail.New(base, s.applyAttempt, s.log, s.names.Attempts)
 	attempts.AfterFetch(s.commitAttempts)
 	if from != nil {

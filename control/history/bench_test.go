@@ -248,4 +248,3 @@ func memory(t *testing.T) (rss, peak int64) {
 	}
 	return rss, peak
 }
-
