@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/hookstream/hookstream/control/history"
@@ -399,5 +400,36 @@ func TestHistoryResumesFromItsDirectory(t *testing.T) {
 	page, err := srv.history.Find(history.Query{WebhookID: id, PageSize: 10, Descending: true})
 	if err != nil || page.Count != 4 || page.Records[0].ID != "r3" || page.Records[3].ID != "r0" {
 		t.Errorf("after the restart: %v %+v", err, page)
+	}
+}
+
+// TestHistoryRetentionSetsTheTopics checks that the API gives the attempts
+// topic its --history-retention, though the topic existed with another.
+func TestHistoryRetentionSetsTheTopics(t *testing.T) {
+	env := kafkatest.Start(t)
+	h := &harness{t: t, env: env, cfg: testConfig(t, env), logs: &syncBuffer{}}
+	h.cfg.HistoryRetention = 48 * time.Hour
+	h.start()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(env.Brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	described, err := kadm.NewClient(cl).DescribeTopicConfigs(context.Background(), env.Names.Attempts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := described.On(env.Names.Attempts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, c := range rc.Configs {
+		if c.Key == "retention.ms" && c.Value != nil {
+			got = *c.Value
+		}
+	}
+	if got != "172800000" {
+		t.Errorf("attempts topic retention.ms = %q, want 172800000 (48h); log:\n%s", got, h.logs.String())
 	}
 }
