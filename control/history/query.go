@@ -57,6 +57,10 @@ func byTime(field string) bool { return field == "" || field == "timestamp" || f
 
 // Find answers q.
 func (s *Store) Find(q Query) (Page, error) {
+	if err := s.enter(); err != nil {
+		return Page{}, err
+	}
+	defer s.leave()
 	var cursor []byte
 	if q.Cursor != "" {
 		c, err := base64.RawURLEncoding.DecodeString(q.Cursor)

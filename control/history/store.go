@@ -43,6 +43,12 @@ type Store struct {
 
 	writeMu sync.Mutex // one Apply or Expire at a time
 
+	// life lets Close wait for the calls in progress; after it, calls fail
+	// with ErrClosed instead of reaching a closed database (an HTTP request
+	// may outlive the API's Run by a moment).
+	life   sync.RWMutex
+	closed bool
+
 	mu     sync.RWMutex
 	counts map[counter]int64 // the live attempts by webhook, class and event type
 }
@@ -96,12 +102,31 @@ func Open(opts Options, log *slog.Logger) (*Store, error) {
 	return s, nil
 }
 
+// ErrClosed is a call after Close.
+var ErrClosed = errors.New("history: index closed")
+
 // Close flushes and closes the index.
 func (s *Store) Close() error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
 	return s.db.Close()
 }
+
+// enter starts a call; leave must follow unless it returns an error.
+func (s *Store) enter() error {
+	s.life.RLock()
+	if s.closed {
+		s.life.RUnlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+func (s *Store) leave() { s.life.RUnlock() }
 
 func (s *Store) loadCounts() error {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tagCount}, UpperBound: []byte{tagCount + 1}})
@@ -122,6 +147,10 @@ func (s *Store) loadCounts() error {
 
 // Offsets are the next offsets to apply, by partition of topic.
 func (s *Store) Offsets(topic string) (map[int32]int64, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
 	prefix := appendString([]byte{tagOffset}, topic)
 	prefix = append(prefix, ':')
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
@@ -176,6 +205,10 @@ func (b *Batch) Reset() {
 // same record) writes the same keys again, and one id met twice in a batch
 // is written once; an attempt older than the retention is not indexed.
 func (s *Store) Apply(b *Batch) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
 	if len(b.Records) == 0 && len(b.Next) == 0 {
 		return nil
 	}
@@ -283,6 +316,10 @@ func (s *Store) cutoff(now time.Time) time.Time {
 
 // Get returns the attempt with id.
 func (s *Store) Get(id string) (Record, bool, error) {
+	if err := s.enter(); err != nil {
+		return Record{}, false, err
+	}
+	defer s.leave()
 	e, ok, err := s.lookupID(id)
 	if !ok || err != nil {
 		return Record{}, false, err
@@ -361,6 +398,10 @@ func (s *Store) Expire(now time.Time) (int, error) {
 
 // expireSome removes up to expireBatch of webhookID's attempts before cutoff.
 func (s *Store) expireSome(webhookID string, cutoff time.Time) (int, error) {
+	if err := s.enter(); err != nil {
+		return 0, err
+	}
+	defer s.leave()
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	prefix := webhookPrefix(tagAttempt, webhookID, 0)
@@ -418,6 +459,10 @@ func (s *Store) Run(ctx context.Context, interval time.Duration) error {
 
 // Reset removes everything: the topic the offsets refer to was recreated.
 func (s *Store) Reset() error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	if err := s.db.DeleteRange([]byte{0}, []byte{0xff}, pebble.NoSync); err != nil {
@@ -431,6 +476,10 @@ func (s *Store) Reset() error {
 
 // DiskBytes is the size of the index's files.
 func (s *Store) DiskBytes() uint64 {
+	if s.enter() != nil {
+		return 0
+	}
+	defer s.leave()
 	m := s.db.Metrics()
 	return m.DiskSpaceUsage()
 }

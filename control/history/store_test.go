@@ -181,3 +181,19 @@ func TestOpenTwiceFails(t *testing.T) {
 		t.Fatal("a second Open of one directory succeeded")
 	}
 }
+
+func TestCallsAfterCloseFail(t *testing.T) {
+	s := open(t, t.TempDir(), 0)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Find(Query{PageSize: 1}); err != ErrClosed {
+		t.Errorf("Find after Close: %v", err)
+	}
+	if _, _, err := s.Get("x"); err != ErrClosed {
+		t.Errorf("Get after Close: %v", err)
+	}
+	if err := s.Apply(&Batch{Records: []Record{rec("x", "wh", "t", Success, time.Now())}}); err != ErrClosed {
+		t.Errorf("Apply after Close: %v", err)
+	}
+}
