@@ -28,6 +28,8 @@ type Query struct {
 	Offset, PageSize int
 	SortField        string
 	Descending       bool
+
+	clamped bool // Since was set to the retention's cutoff, none being asked
 }
 
 // Page is one answer: the number of matching attempts (the cursor aside),
@@ -69,6 +71,13 @@ func (s *Store) Find(q Query) (Page, error) {
 		}
 		cursor = c
 	}
+	if c := s.cutoff(time.Now()); !c.IsZero() && q.Since.Before(c) {
+		// Up to an slot past the retention waits for Expire: never show
+		// it. Without a time range asked, count by the counters all the
+		// same, which include that slot until it goes.
+		q.clamped = q.Since.IsZero()
+		q.Since = c
+	}
 	whs := s.candidates(q)
 	slices.Sort(whs)
 	count, err := s.count(q, whs)
@@ -82,28 +91,32 @@ func (s *Store) Find(q Query) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	defer m.close()
 	page := Page{Count: count, Records: []Record{}}
-	skip := q.Offset
-	for len(page.Records) < q.PageSize {
-		e, ok := m.next()
+	for range q.Offset {
+		ok, err := m.skip()
+		if err != nil {
+			m.close()
+			return Page{}, err
+		}
 		if !ok {
 			break
 		}
-		if skip > 0 {
-			skip--
-			continue
-		}
-		r, err := m.record(s, e)
+	}
+	for len(page.Records) < q.PageSize {
+		r, next, ok, err := m.next()
 		if err != nil {
+			m.close()
 			return Page{}, err
+		}
+		if !ok {
+			break
 		}
 		page.Records = append(page.Records, r)
 		if len(page.Records) == q.PageSize {
-			page.Next = base64.RawURLEncoding.EncodeToString(e.suffix)
+			page.Next = base64.RawURLEncoding.EncodeToString(next)
 		}
 	}
-	if err := m.err(); err != nil {
+	if err := m.close(); err != nil {
 		return Page{}, err
 	}
 	return page, nil
@@ -123,7 +136,7 @@ func (s *Store) candidates(q Query) []string {
 // count is the number of matches: from the counters when q has no time
 // range, else by reading the range of each webhook.
 func (s *Store) count(q Query, whs []string) (int, error) {
-	if q.Since.IsZero() && q.Until.IsZero() {
+	if (q.Since.IsZero() || q.clamped) && q.Until.IsZero() {
 		in := make(map[string]bool, len(whs))
 		for _, wh := range whs {
 			in[wh] = true
@@ -140,17 +153,12 @@ func (s *Store) count(q Query, whs []string) (int, error) {
 	}
 	n := 0
 	for _, wh := range whs {
-		it, err := s.rangeIter(q, wh, nil)
-		if err != nil {
+		w := s.walk(q, wh, nil)
+		for ok := w.start(); ok; ok = w.step() {
+			n++
+		}
+		if err := w.close(); err != nil {
 			return 0, err
-		}
-		for ok := it.First(); ok; ok = it.Next() {
-			if q.EventType == "" || eventTypeIn(q, it.Value()) == q.EventType {
-				n++
-			}
-		}
-		if err := it.Close(); err != nil {
-			return 0, fmt.Errorf("history: count: %w", err)
 		}
 	}
 	return n, nil
@@ -166,39 +174,174 @@ func classMatches(q Query, class byte) bool {
 	return true
 }
 
-// rangeIter iterates the entries of one webhook that q's outcome and time
-// range select, up to (descending) or after (ascending) cursor.
-func (s *Store) rangeIter(q Query, webhookID string, cursor []byte) (*pebble.Iterator, error) {
-	var prefix []byte
-	switch q.SuccessOrFailure {
-	case "success":
-		prefix = webhookPrefix(tagOutcome, webhookID, classSuccess)
-	case "failure":
-		prefix = webhookPrefix(tagOutcome, webhookID, classFailure)
-	default:
-		prefix = webhookPrefix(tagAttempt, webhookID, 0)
-	}
-	lower, upper := prefix, prefixEnd(prefix)
+// walker reads the entries of one webhook that q selects, slot by slot,
+// in q's order, past the event type filter.
+type walker struct {
+	s          *Store
+	q          Query
+	webhookID  string
+	cursor     []byte
+	slot, stop int64 // the slot being read; the last one to read
+	it         *pebble.Iterator
+	prefixLen  int
+	err        error
+}
+
+// walk reads webhookID's entries up to (descending) or after (ascending)
+// cursor.
+func (s *Store) walk(q Query, webhookID string, cursor []byte) *walker {
+	w := &walker{s: s, q: q, webhookID: webhookID, cursor: cursor}
+	lo, hi := s.slots()
 	if !q.Since.IsZero() {
-		lower = appendTime(clone(prefix), q.Since)
+		lo = max(lo, bucketOf(q.Since))
 	}
 	if !q.Until.IsZero() {
-		upper = appendTime(clone(prefix), q.Until)
+		hi = min(hi, bucketOf(q.Until))
 	}
 	if cursor != nil {
-		at := append(clone(prefix), cursor...)
-		if q.Descending && bytes.Compare(at, upper) < 0 {
+		if at := bucketOf(timeAt(cursor)); q.Descending {
+			hi = min(hi, at)
+		} else {
+			lo = max(lo, at)
+		}
+	}
+	w.slot, w.stop = lo, hi
+	if q.Descending {
+		w.slot, w.stop = hi, lo
+	}
+	w.prefixLen = len(w.prefix(0))
+	return w
+}
+
+func (w *walker) prefix(slot int64) []byte {
+	switch w.q.SuccessOrFailure {
+	case "success":
+		return webhookPrefix(tagOutcome, slot, w.webhookID, classSuccess)
+	case "failure":
+		return webhookPrefix(tagOutcome, slot, w.webhookID, classFailure)
+	}
+	return webhookPrefix(tagAttempt, slot, w.webhookID, 0)
+}
+
+// bounds are the keys of the current slot that q's range and the cursor
+// leave.
+func (w *walker) bounds() (lower, upper []byte) {
+	prefix := w.prefix(w.slot)
+	lower, upper = prefix, prefixEnd(prefix)
+	if !w.q.Since.IsZero() {
+		lower = appendTime(clone(prefix), w.q.Since)
+	}
+	if !w.q.Until.IsZero() {
+		upper = appendTime(clone(prefix), w.q.Until)
+	}
+	if w.cursor != nil {
+		at := append(clone(prefix), w.cursor...)
+		if w.q.Descending && bytes.Compare(at, upper) < 0 {
 			upper = at
 		}
-		if !q.Descending && bytes.Compare(at, lower) >= 0 {
+		if !w.q.Descending && bytes.Compare(at, lower) >= 0 {
 			lower = append(at, 0)
 		}
 	}
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
-	if err != nil {
-		return nil, fmt.Errorf("history: read %s: %w", webhookID, err)
+	return lower, upper
+}
+
+func (w *walker) ended() bool {
+	if w.q.Descending {
+		return w.slot < w.stop
 	}
-	return it, nil
+	return w.slot > w.stop
+}
+
+// start moves to the first entry; false when there is none.
+func (w *walker) start() bool {
+	if w.ended() {
+		return false
+	}
+	lower, upper := w.bounds()
+	it, err := w.s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		w.err = fmt.Errorf("history: read %s: %w", w.webhookID, err)
+		return false
+	}
+	w.it = it
+	return w.settle(w.first())
+}
+
+func (w *walker) first() bool {
+	if w.q.Descending {
+		return w.it.Last()
+	}
+	return w.it.First()
+}
+
+// step moves to the next entry; false at the end.
+func (w *walker) step() bool {
+	if w.q.Descending {
+		return w.settle(w.it.Prev())
+	}
+	return w.settle(w.it.Next())
+}
+
+// settle skips entries the event type filter refuses and moves on to the
+// next slots while the current one is exhausted.
+func (w *walker) settle(ok bool) bool {
+	for {
+		for ; ok; ok = w.advance() {
+			if w.q.EventType == "" || eventTypeIn(w.q, w.it.Value()) == w.q.EventType {
+				return true
+			}
+		}
+		if err := w.it.Error(); err != nil {
+			w.err = fmt.Errorf("history: read %s: %w", w.webhookID, err)
+			return false
+		}
+		if w.q.Descending {
+			w.slot--
+		} else {
+			w.slot++
+		}
+		if w.ended() {
+			return false
+		}
+		w.it.SetBounds(w.bounds())
+		ok = w.first()
+	}
+}
+
+func (w *walker) advance() bool {
+	if w.q.Descending {
+		return w.it.Prev()
+	}
+	return w.it.Next()
+}
+
+// suffix is the <time> <id> of the current entry, valid until it moves.
+func (w *walker) suffix() []byte { return w.it.Key()[w.prefixLen:] }
+
+// record decodes the current entry.
+func (w *walker) record() (Record, error) {
+	sfx := w.suffix()
+	at, id := timeAt(sfx), string(sfx[8:])
+	if w.q.SuccessOrFailure != "" {
+		r, ok, err := w.s.read(w.webhookID, at, id)
+		if err == nil && !ok {
+			err = errCorrupt
+		}
+		return r, err
+	}
+	r := Record{ID: id, WebhookID: w.webhookID, Timestamp: at}
+	return r, decodeValue(w.it.Value(), &r)
+}
+
+func (w *walker) close() error {
+	if w.it != nil {
+		if err := w.it.Close(); err != nil && w.err == nil {
+			w.err = fmt.Errorf("history: read %s: %w", w.webhookID, err)
+		}
+		w.it = nil
+	}
+	return w.err
 }
 
 func clone(b []byte) []byte { return append(make([]byte, 0, len(b)+16), b...) }
@@ -207,23 +350,17 @@ func clone(b []byte) []byte { return append(make([]byte, 0, len(b)+16), b...) }
 func (s *Store) findSorted(q Query, whs []string, count int) (Page, error) {
 	var hits []Record
 	for _, wh := range whs {
-		it, err := s.rangeIter(q, wh, nil)
-		if err != nil {
-			return Page{}, err
-		}
-		for ok := it.First(); ok; ok = it.Next() {
-			if q.EventType != "" && eventTypeIn(q, it.Value()) != q.EventType {
-				continue
-			}
-			r, err := s.entry(q, wh, it)
+		w := s.walk(q, wh, nil)
+		for ok := w.start(); ok; ok = w.step() {
+			r, err := w.record()
 			if err != nil {
-				it.Close()
+				w.close()
 				return Page{}, err
 			}
 			hits = append(hits, r)
 		}
-		if err := it.Close(); err != nil {
-			return Page{}, fmt.Errorf("history: read %s: %w", wh, err)
+		if err := w.close(); err != nil {
+			return Page{}, err
 		}
 	}
 	less := SortFields[q.SortField]
@@ -248,168 +385,104 @@ func (s *Store) findSorted(q Query, whs []string, count int) (Page, error) {
 	return page, nil
 }
 
-// entry decodes the record an iterator of rangeIter is at.
-func (s *Store) entry(q Query, webhookID string, it *pebble.Iterator) (Record, error) {
-	prefixLen := len(webhookPrefix(tagAttempt, webhookID, 0))
-	if q.SuccessOrFailure != "" {
-		prefixLen++
-	}
-	suffix := it.Key()[prefixLen:]
-	at, id := timeAt(suffix), string(suffix[8:])
-	if q.SuccessOrFailure != "" {
-		r, ok, err := s.read(webhookID, at, id)
-		if err == nil && !ok {
-			err = errCorrupt
-		}
-		return r, err
-	}
-	r := Record{ID: id, WebhookID: webhookID, Timestamp: at}
-	return r, decodeValue(it.Value(), &r)
-}
-
-// merge reads the ranges of many webhooks as one, in time order.
+// merge reads the walks of many webhooks as one, in time order.
 type merge struct {
-	q     Query
 	heads heads
-	its   []*pebble.Iterator
-}
-
-type head struct {
-	it        *pebble.Iterator
-	webhookID string
-	prefixLen int
-	suffix    []byte // <time> <id>
+	all   []*walker
 }
 
 type heads struct {
-	hs   []*head
+	ws   []*walker
 	desc bool
 }
 
-func (h heads) Len() int { return len(h.hs) }
+func (h heads) Len() int { return len(h.ws) }
 func (h heads) Less(i, j int) bool {
-	c := bytes.Compare(h.hs[i].suffix, h.hs[j].suffix)
+	c := bytes.Compare(h.ws[i].suffix(), h.ws[j].suffix())
 	if h.desc {
 		return c > 0
 	}
 	return c < 0
 }
-func (h heads) Swap(i, j int) { h.hs[i], h.hs[j] = h.hs[j], h.hs[i] }
-func (h *heads) Push(x any)   { h.hs = append(h.hs, x.(*head)) }
+func (h heads) Swap(i, j int) { h.ws[i], h.ws[j] = h.ws[j], h.ws[i] }
+func (h *heads) Push(x any)   { h.ws = append(h.ws, x.(*walker)) }
 func (h *heads) Pop() any {
-	x := h.hs[len(h.hs)-1]
-	h.hs = h.hs[:len(h.hs)-1]
+	x := h.ws[len(h.ws)-1]
+	h.ws = h.ws[:len(h.ws)-1]
 	return x
 }
 
 func (s *Store) openMerge(q Query, whs []string, cursor []byte) (*merge, error) {
-	m := &merge{q: q, heads: heads{desc: q.Descending}}
+	m := &merge{heads: heads{desc: q.Descending}}
 	for _, wh := range whs {
-		it, err := s.rangeIter(q, wh, cursor)
-		if err != nil {
+		w := s.walk(q, wh, cursor)
+		m.all = append(m.all, w)
+		if w.start() {
+			m.heads.ws = append(m.heads.ws, w)
+		} else if w.err != nil {
 			m.close()
-			return nil, err
-		}
-		m.its = append(m.its, it)
-		h := &head{it: it, webhookID: wh, prefixLen: len(webhookPrefix(tagAttempt, wh, 0))}
-		if q.SuccessOrFailure != "" {
-			h.prefixLen++
-		}
-		if m.seek(h, true) {
-			m.heads.hs = append(m.heads.hs, h)
+			return nil, w.err
 		}
 	}
 	heap.Init(&m.heads)
 	return m, nil
 }
 
-// seek moves h to its next entry that passes the event type filter.
-func (m *merge) seek(h *head, first bool) bool {
-	var ok bool
-	switch {
-	case first && m.q.Descending:
-		ok = h.it.Last()
-	case first:
-		ok = h.it.First()
-	case m.q.Descending:
-		ok = h.it.Prev()
-	default:
-		ok = h.it.Next()
+// next returns the next entry's record and its cursor.
+func (m *merge) next() (Record, []byte, bool, error) {
+	if len(m.heads.ws) == 0 {
+		return Record{}, nil, false, nil
 	}
-	for ; ok; ok = m.step(h) {
-		if m.q.EventType == "" || eventTypeIn(m.q, h.it.Value()) == m.q.EventType {
-			h.suffix = h.it.Key()[h.prefixLen:]
-			return true
+	w := m.heads.ws[0]
+	r, err := w.record()
+	if err != nil {
+		return Record{}, nil, false, err
+	}
+	cursor := clone(w.suffix())
+	if w.step() {
+		heap.Fix(&m.heads, 0)
+	} else {
+		if w.err != nil {
+			return Record{}, nil, false, w.err
+		}
+		heap.Pop(&m.heads)
+	}
+	return r, cursor, true, nil
+}
+
+// skip passes the next entry without decoding it.
+func (m *merge) skip() (bool, error) {
+	if len(m.heads.ws) == 0 {
+		return false, nil
+	}
+	w := m.heads.ws[0]
+	if w.step() {
+		heap.Fix(&m.heads, 0)
+	} else {
+		if w.err != nil {
+			return false, w.err
+		}
+		heap.Pop(&m.heads)
+	}
+	return true, nil
+}
+
+func (m *merge) close() error {
+	var err error
+	for _, w := range m.all {
+		if e := w.close(); e != nil && err == nil {
+			err = e
 		}
 	}
-	return false
+	return err
 }
 
-func (m *merge) step(h *head) bool {
-	if m.q.Descending {
-		return h.it.Prev()
-	}
-	return h.it.Next()
-}
-
-// eventTypeIn reads the event type of an entry of rangeIter: the value of
-// an outcome entry, the head of an attempt.
+// eventTypeIn reads the event type of an entry: the value of an outcome
+// entry, the head of an attempt.
 func eventTypeIn(q Query, v []byte) string {
 	if q.SuccessOrFailure != "" {
 		return string(v)
 	}
 	et, _, _ := headOf(v)
 	return et
-}
-
-// hit is one match the merge returned.
-type hit struct {
-	webhookID string
-	suffix    []byte
-	value     []byte // the stored attempt, when read from the attempts range
-}
-
-func (m *merge) next() (hit, bool) {
-	if len(m.heads.hs) == 0 {
-		return hit{}, false
-	}
-	h := m.heads.hs[0]
-	e := hit{webhookID: h.webhookID, suffix: clone(h.suffix)}
-	if m.q.SuccessOrFailure == "" {
-		e.value = clone(h.it.Value())
-	}
-	if m.seek(h, false) {
-		heap.Fix(&m.heads, 0)
-	} else {
-		heap.Pop(&m.heads)
-	}
-	return e, true
-}
-
-func (m *merge) record(s *Store, e hit) (Record, error) {
-	at, id := timeAt(e.suffix), string(e.suffix[8:])
-	if e.value == nil {
-		r, ok, err := s.read(e.webhookID, at, id)
-		if err == nil && !ok {
-			err = errCorrupt
-		}
-		return r, err
-	}
-	r := Record{ID: id, WebhookID: e.webhookID, Timestamp: at}
-	return r, decodeValue(e.value, &r)
-}
-
-func (m *merge) err() error {
-	for _, it := range m.its {
-		if err := it.Error(); err != nil {
-			return fmt.Errorf("history: read: %w", err)
-		}
-	}
-	return nil
-}
-
-func (m *merge) close() {
-	for _, it := range m.its {
-		_ = it.Close()
-	}
 }

@@ -51,6 +51,9 @@ type Store struct {
 
 	mu     sync.RWMutex
 	counts map[counter]int64 // the live attempts by webhook, class and event type
+	// lo and hi are the first and last slot holding attempts (hi < lo:
+	// none); a query walks the slots between.
+	lo, hi int64
 }
 
 // counter files attempts for counts without a scan.
@@ -94,12 +97,47 @@ func Open(opts Options, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("history: open %s: %w", opts.Dir, err)
 	}
-	s := &Store{db: db, retention: opts.Retention, log: log, counts: map[counter]int64{}}
+	s := &Store{db: db, retention: opts.Retention, log: log, counts: map[counter]int64{}, lo: 1, hi: 0}
 	if err := s.loadCounts(); err != nil {
 		db.Close()
 		return nil, err
 	}
+	if err := s.loadSlots(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// loadSlots finds the first and last slot that hold attempts.
+func (s *Store) loadSlots() error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tagAttempt}, UpperBound: []byte{tagAttempt + 1}})
+	if err != nil {
+		return fmt.Errorf("history: load slots: %w", err)
+	}
+	defer it.Close()
+	if it.First() {
+		s.lo = slotOfKey(it.Key())
+	}
+	if it.Last() {
+		s.hi = slotOfKey(it.Key())
+	}
+	return it.Error()
+}
+
+// slotOfKey reads the <slot> of an attempt or outcome key.
+func slotOfKey(k []byte) int64 {
+	if len(k) < 5 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint32(k[1:5]))
+}
+
+// slots returns the slots that hold attempts, lo > hi when none.
+func (s *Store) slots() (lo, hi int64) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.lo, s.hi
 }
 
 // ErrClosed is a call after Close.
@@ -219,6 +257,7 @@ func (s *Store) Apply(b *Batch) error {
 	delta := map[counter]int64{}
 	seen := map[string]idEntry{} // ids written by this batch
 	cutoff := s.cutoff(time.Now())
+	slots := slotSpan{lo: 1, hi: 0}
 	for i := range b.Records {
 		r := &b.Records[i]
 		if r.ID == "" || r.Timestamp.Before(cutoff) {
@@ -234,11 +273,35 @@ func (s *Store) Apply(b *Batch) error {
 		_ = wb.Set(idKey(r.ID), idValue(e), nil)
 		delta[counter{r.WebhookID, class, r.EventType}]++
 		seen[r.ID] = e
+		slots.add(bucketOf(r.Timestamp))
 	}
 	for p, o := range b.Next {
 		_ = wb.Set(offsetKey(b.Topic, p), binary.AppendUvarint(nil, uint64(o)), nil)
 	}
-	return s.commit(wb, delta)
+	if err := s.commit(wb, delta); err != nil {
+		return err
+	}
+	if slots.lo <= slots.hi {
+		s.mu.Lock()
+		if s.lo > s.hi {
+			s.lo, s.hi = slots.lo, slots.hi
+		} else {
+			s.lo, s.hi = min(s.lo, slots.lo), max(s.hi, slots.hi)
+		}
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// slotSpan is a range of slots, empty while lo > hi.
+type slotSpan struct{ lo, hi int64 }
+
+func (h *slotSpan) add(b int64) {
+	if h.lo > h.hi {
+		h.lo, h.hi = b, b
+		return
+	}
+	h.lo, h.hi = min(h.lo, b), max(h.hi, b)
 }
 
 // idEntry is where an indexed attempt is.
@@ -373,63 +436,62 @@ func (s *Store) webhooks() []string {
 // expireBatch bounds one write of Expire.
 const expireBatch = 10_000
 
-// Expire removes the attempts older than the retention at now and returns
-// how many.
+// Expire removes the attempts of the slots that ended before the retention
+// at now, and returns how many. The attempts of the slot the cutoff falls
+// in stay until that slot has passed too; Find does not show them.
 func (s *Store) Expire(now time.Time) (int, error) {
 	cutoff := s.cutoff(now)
 	if cutoff.IsZero() {
 		return 0, nil
 	}
-	removed := 0
-	for _, wh := range s.webhooks() {
-		for {
-			n, err := s.expireSome(wh, cutoff)
-			removed += n
-			if err != nil {
-				return removed, err
-			}
-			if n < expireBatch {
-				break
-			}
-		}
-	}
-	return removed, nil
-}
-
-// expireSome removes up to expireBatch of webhookID's attempts before cutoff.
-func (s *Store) expireSome(webhookID string, cutoff time.Time) (int, error) {
 	if err := s.enter(); err != nil {
 		return 0, err
 	}
 	defer s.leave()
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	prefix := webhookPrefix(tagAttempt, webhookID, 0)
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: appendTime(append([]byte(nil), prefix...), cutoff)})
+	lo, hi := s.slots()
+	last := bucketOf(cutoff) // the first slot that stays
+	if lo > hi || lo >= last {
+		return 0, nil
+	}
+	upper := binary.BigEndian.AppendUint32([]byte{tagAttempt}, uint32(last))
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tagAttempt}, UpperBound: upper})
 	if err != nil {
 		return 0, fmt.Errorf("history: expire: %w", err)
 	}
-	wb := s.db.NewBatch()
-	defer wb.Close()
-	delta := map[counter]int64{}
-	n := 0
-	for ok := it.First(); ok && n < expireBatch; ok = it.Next() {
-		k := it.Key()[len(prefix):]
-		et, outcome, err := headOf(it.Value())
-		if err != nil || len(k) < 8 {
-			it.Close()
-			return n, fmt.Errorf("history: expire: %w", errCorrupt)
+	defer it.Close()
+	removed := 0
+	for ok := it.First(); ok; {
+		n := 0
+		wb := s.db.NewBatch()
+		delta := map[counter]int64{}
+		for ; ok && n < expireBatch; ok = it.Next() {
+			wh, at, id, good := parseAttemptKey(it.Key())
+			et, outcome, err := headOf(it.Value())
+			if !good || err != nil {
+				wb.Close()
+				return removed, fmt.Errorf("history: expire: %w", errCorrupt)
+			}
+			s.remove(wb, id, idEntry{webhookID: wh, at: at, class: classOf(outcome), eventType: et}, delta)
+			n++
 		}
-		s.remove(wb, string(k[8:]), idEntry{webhookID: webhookID, at: timeAt(k[:8]), class: classOf(outcome), eventType: et}, delta)
-		n++
+		s.writeMu.Lock()
+		err := s.commit(wb, delta)
+		s.writeMu.Unlock()
+		wb.Close()
+		if err != nil {
+			return removed, err
+		}
+		removed += n
 	}
-	if err := it.Close(); err != nil {
-		return 0, fmt.Errorf("history: expire: %w", err)
+	if err := it.Error(); err != nil {
+		return removed, fmt.Errorf("history: expire: %w", err)
 	}
-	if n == 0 {
-		return 0, nil
+	s.mu.Lock()
+	if s.lo < last {
+		s.lo = last
 	}
-	return n, s.commit(wb, delta)
+	s.mu.Unlock()
+	return removed, nil
 }
 
 // Run removes expired attempts every interval until ctx ends.
@@ -470,6 +532,7 @@ func (s *Store) Reset() error {
 	}
 	s.mu.Lock()
 	clear(s.counts)
+	s.lo, s.hi = 1, 0
 	s.mu.Unlock()
 	return nil
 }

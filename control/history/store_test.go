@@ -151,23 +151,47 @@ func TestStoreQueriesResumesAndExpires(t *testing.T) {
 		t.Error("an unknown id found")
 	}
 
-	// Retention: what is older leaves, counts follow, and is not indexed again.
-	n, err := s.Expire(base.Add(2*time.Hour + 15*time.Minute))
-	if err != nil || n != 16 {
-		t.Fatalf("expired %d (%v), want 16 (a00-a14, z)", n, err)
-	}
-	if p := find(t, s, Query{Descending: true}); p.Count != 15 || len(p.Records) != 15 || p.Records[14].ID != "a15" {
-		t.Errorf("after expiry: %d %v", p.Count, ids(p))
-	}
-	if _, ok, _ := s.Get("a03"); ok {
-		t.Error("an expired attempt found by id")
-	}
-	b.Reset()
-	b.Add(rec("old", "wh_a", "tagAdded", Success, time.Now().Add(-3*time.Hour)))
+}
+
+func TestRetentionRemovesWholeSlotsAndHidesTheRest(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, 0)
+	now := time.Now()
+	hour := now.Truncate(time.Hour)
+	b := &Batch{Topic: "attempts"}
+	b.Add(rec("old1", "wh_a", "tagAdded", "retry", hour.Add(-5*time.Hour+10*time.Minute)))
+	b.Add(rec("old2", "wh_b", "tagAdded", Success, hour.Add(-5*time.Hour+50*time.Minute)))
+	b.Add(rec("edge", "wh_a", "tagAdded", "retry", now.Add(-3*time.Hour-time.Millisecond))) // the cutoff's hour, before it
+	b.Add(rec("new", "wh_a", "tagAdded", "retry", now.Add(-time.Hour)))
 	if err := s.Apply(b); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _ := s.Get("old"); ok {
+	s.Close()
+	s = open(t, dir, 3*time.Hour)
+	defer s.Close()
+	n, err := s.Expire(now)
+	if err != nil || n != 2 {
+		t.Fatalf("expired %d (%v), want the 2 of the slots that ended before the cutoff", n, err)
+	}
+	if _, ok, _ := s.Get("old1"); ok {
+		t.Error("an expired attempt found by id")
+	}
+	if s.Len() != 2 {
+		t.Errorf("left %d, want edge and new", s.Len())
+	}
+	if p := find(t, s, Query{Descending: true, Since: now.Add(-24 * time.Hour)}); p.Count != 1 || fmt.Sprint(ids(p)) != "[new]" {
+		t.Errorf("find hides what is past the retention: %d %v", p.Count, ids(p))
+	}
+	if p := find(t, s, Query{WebhookID: "wh_a", SuccessOrFailure: "failure"}); fmt.Sprint(ids(p)) != "[new]" {
+		t.Errorf("failures: %v", ids(p))
+	}
+	// One older than the retention is not indexed.
+	b.Reset()
+	b.Add(rec("late", "wh_a", "tagAdded", Success, now.Add(-4*time.Hour)))
+	if err := s.Apply(b); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.Get("late"); ok {
 		t.Error("an attempt older than the retention was indexed")
 	}
 }
