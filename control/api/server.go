@@ -2,8 +2,9 @@
 // test and validate, the event catalogue, attempt history and retry, replay,
 // and dead letters. It is the only writer of hookstream.subscriptions; it
 // reads back what it writes through the same follower the router and
-// deliverer use, and serves history and dead letters from indexes it
-// rebuilds from their topics at start.
+// deliverer use, and serves history and dead letters from indexes of their
+// topics: the history's on local disk, resumed from its checkpoint at start
+// (control/history), the dead letters' in memory, rebuilt at start.
 package api
 
 import (

@@ -3,6 +3,7 @@ package history
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
 	"os"
@@ -209,6 +210,13 @@ func TestScale(t *testing.T) {
 	slices.Sort(lat)
 	p99 := lat[len(lat)*99/100]
 	rss, hwm := memory(t)
+	// bench/cmd/report reads this line into docs/performance.md.
+	line, _ := json.Marshal(map[string]any{
+		"attempts": n, "attemptsPerSecond": float64(n) / took.Seconds(), "diskBytes": disk, "diskBytesPerAttempt": float64(disk) / float64(n),
+		"reopenMs": float64(reopen.Microseconds()) / 1000, "firstPageP50Ms": float64(lat[len(lat)/2].Microseconds()) / 1000,
+		"firstPageP99Ms": float64(p99.Microseconds()) / 1000, "rssMb": rss >> 20, "peakRssMb": hwm >> 20, "webhooks": len(whs),
+	})
+	fmt.Printf("history-scale: %s\n", line)
 	t.Logf("attempts %d: rate %.0f/s (%s), disk %d bytes (%.0f per attempt), reopen %s, first page of failures p50 %s p99 %s, RSS %d MB (peak %d MB)",
 		n, float64(n)/took.Seconds(), took.Round(time.Second), disk, float64(disk)/float64(n), reopen.Round(time.Millisecond),
 		lat[len(lat)/2].Round(time.Microsecond), p99.Round(time.Microsecond), rss>>20, hwm>>20)
