@@ -32,7 +32,7 @@ const DefaultCacheBytes = 32 << 20
 
 // memTableBytes bounds each of pebble's memtables; with two of them and
 // the cache it is most of the index's memory.
-const memTableBytes = 16 << 20
+const memTableBytes = 32 << 20
 
 // Store is the durable index. Writes (Apply, Expire) are serialized; reads
 // run beside them.
@@ -91,6 +91,12 @@ func Open(opts Options, log *slog.Logger) (*Store, error) {
 		l.FilterPolicy = bloom.FilterPolicy(10) // Get by id skips the tables that lack it
 		l.FilterType = pebble.TableFilter
 		l.TargetFileSize = 8 << 20
+	}
+	// Data passes the upper levels on its way to the last two, which hold
+	// nearly all of it: compressing it there only is most of the disk
+	// saving at a fraction of the compaction CPU.
+	for i := range 5 {
+		po.Levels[i].Compression = pebble.NoCompression
 	}
 	po.EnsureDefaults()
 	db, err := pebble.Open(opts.Dir, po)
