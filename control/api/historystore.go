@@ -32,6 +32,9 @@ func (s *Server) openHistory(ctx context.Context, adm *kadm.Client) (*history.St
 	}
 	store, err := history.Open(history.Options{Dir: dir, Retention: s.cfg.HistoryRetention}, s.log)
 	if err != nil {
+		if s.historyTemp != "" {
+			os.RemoveAll(s.historyTemp)
+		}
 		return nil, nil, err
 	}
 	if changed, err := provision.Retention(ctx, adm, s.names.Attempts, s.cfg.HistoryRetention); err != nil {
@@ -42,6 +45,9 @@ func (s *Server) openHistory(ctx context.Context, adm *kadm.Client) (*history.St
 	from, err := s.resumeFrom(ctx, adm, store)
 	if err != nil {
 		store.Close()
+		if s.historyTemp != "" {
+			os.RemoveAll(s.historyTemp)
+		}
 		return nil, nil, err
 	}
 	return store, from, nil
