@@ -209,10 +209,10 @@ func TestAuthorizationTable(t *testing.T) {
 func (h *harness) attemptFor(id string) string {
 	h.t.Helper()
 	aid := "att-" + id
-	if _, ok := h.srv.history.Get(aid); !ok {
+	if _, ok, _ := h.srv.history.Get(aid); !ok {
 		h.produce(h.env.Names.Attempts, id, attempt(aid, id, "success", 200, time.Now().UTC().Truncate(time.Millisecond)))
 		kafkatest.WaitFor(h.t, 10*time.Second, "attempt "+aid+" in the history", func() error {
-			if _, ok := h.srv.history.Get(aid); !ok {
+			if _, ok, _ := h.srv.history.Get(aid); !ok {
 				return kafkatest.Missing([]string{aid})
 			}
 			return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/hookstream/hookstream/outbound/ssrf"
 	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/platform/secret"
+	"github.com/hookstream/hookstream/platform/topic"
 )
 
 // Config is the API's command line.
@@ -31,15 +32,20 @@ type Config struct {
 	CatalogFile string
 	// SecretGrace is how long a rotated-out secret keeps signing.
 	SecretGrace time.Duration
-	// HistoryMax bounds the attempts kept in the history index.
-	HistoryMax int
+	// HistoryDir holds the durable history index; empty: a temporary
+	// directory removed at exit, so every start reads the attempts topic
+	// again.
+	HistoryDir string
+	// HistoryRetention is how long attempts stay in the history, and the
+	// retention the API sets on the attempts topic.
+	HistoryRetention time.Duration
 	// Version goes into the User-Agent of test and validate requests.
 	Version string
 }
 
 // Defaults is the configuration the flags start from (the Common part aside).
 func Defaults() Config {
-	return Config{Addr: "127.0.0.1:8080", Webhooks: config.DefaultWebhooks(), SecretGrace: 24 * time.Hour, HistoryMax: 1_000_000}
+	return Config{Addr: "127.0.0.1:8080", Webhooks: config.DefaultWebhooks(), SecretGrace: 24 * time.Hour, HistoryRetention: topic.DefaultAttemptsRetention}
 }
 
 // Register adds the API's flags to fs.
@@ -54,7 +60,15 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	c.Webhooks.Register(fs)
 	fs.StringVar(&c.CatalogFile, "catalog-file", "", `JSON file {"actions":[{"type","description","category"}]} of event types to add to the catalogue`)
 	fs.DurationVar(&c.SecretGrace, "secret-grace", def.SecretGrace, "how long a rotated-out secret keeps signing")
-	fs.IntVar(&c.HistoryMax, "history-max", def.HistoryMax, "attempts kept in the in-memory history index (oldest leave first)")
+	fs.StringVar(&c.HistoryDir, "history-dir", "", "directory of the durable history index (empty: a temporary one, rebuilt from the attempts topic at every start)")
+	fs.DurationVar(&c.HistoryRetention, "history-retention", def.HistoryRetention, "how long attempts stay in the history; also set as the attempts topic's retention")
+}
+
+// Names are the topic names, the attempts topic kept as long as the history.
+func (c *Config) Names() topic.Names {
+	n := c.Common.Names()
+	n.AttemptsRetention = c.HistoryRetention
+	return n
 }
 
 // Validate names the flag that is wrong.
@@ -86,8 +100,8 @@ func (c *Config) Validate() error {
 	if c.SecretGrace < 0 {
 		return fmt.Errorf("--secret-grace: must not be negative")
 	}
-	if c.HistoryMax < 1 {
-		return fmt.Errorf("--history-max: must be at least 1")
+	if c.HistoryRetention < time.Minute {
+		return fmt.Errorf("--history-retention: must be at least 1m")
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request, p auth.
 		return err
 	}
 	dq := deadletter.Query{Visible: s.visibleID(p), WebhookID: q.Get("webhookId"), Offset: pg.offset, PageSize: pg.size, Oldest: !pg.descending}
-	if dq.IncludeRedriven, err = boolParam(q, "includeRedriven"); err != nil {
+	if dq.IncludeRedriven, err = boolParam(q, "includeRedriven", false); err != nil {
 		return err
 	}
 	count, entries := s.deadLetters.Find(dq)

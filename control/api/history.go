@@ -1,8 +1,10 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hookstream/hookstream/control/auth"
@@ -10,17 +12,51 @@ import (
 	"github.com/hookstream/hookstream/schemas"
 )
 
-var historyParams = slices.Concat(pageParams, []string{"webhookId", "eventType", "successOrFailure", "since", "until"})
+// historyParams are the query parameters of GET /api/v1/webhooks/history;
+// any other is a 400 naming it. notificationType is Immuta's name for
+// eventType; includeGlobal and includeUser are Immuta's filters.
+var historyParams = []string{
+	"offset", "pageSize", "sortField", "sortOrder", "cursor",
+	"webhookId", "eventType", "notificationType", "successOrFailure", "since", "until",
+	"includeGlobal", "includeUser",
+}
+
+// historyList is a page of history: the list shape, and the cursor that
+// continues after it when there may be more.
+type historyList struct {
+	list[history.Record]
+	NextCursor string `json:"nextCursor,omitempty"`
+}
 
 func (s *Server) listHistory(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	q := r.URL.Query()
+	for name := range q {
+		if !slices.Contains(historyParams, name) {
+			return badRequest("unknown_parameter", name, "unknown query parameter "+name+"; the history takes "+strings.Join(historyParams, ", "))
+		}
+	}
 	pg, err := parsePage(q, "timestamp", "createdAt", "attempt", "statusCode", "latencyMs", "webhookId", "eventType")
 	if err != nil {
 		return err
 	}
+	eventType := q.Get("eventType")
+	if nt := q.Get("notificationType"); nt != "" {
+		if eventType != "" && eventType != nt {
+			return badRequest("invalid_parameter", "notificationType", "notificationType is another name for eventType; give one, or both equal")
+		}
+		eventType = nt
+	}
+	includeGlobal, err := boolParam(q, "includeGlobal", true)
+	if err != nil {
+		return err
+	}
+	includeUser, err := boolParam(q, "includeUser", true)
+	if err != nil {
+		return err
+	}
 	hq := history.Query{
-		Visible: s.visibleID(p), WebhookID: q.Get("webhookId"), EventType: q.Get("eventType"),
-		SuccessOrFailure: q.Get("successOrFailure"), Offset: pg.offset, PageSize: pg.size,
+		Visible: s.historyVisible(p, includeGlobal, includeUser), WebhookID: q.Get("webhookId"), EventType: eventType,
+		SuccessOrFailure: q.Get("successOrFailure"), Cursor: q.Get("cursor"), Offset: pg.offset, PageSize: pg.size,
 		SortField: pg.sortField, Descending: pg.descending,
 	}
 	switch hq.SuccessOrFailure {
@@ -28,22 +64,58 @@ func (s *Server) listHistory(w http.ResponseWriter, r *http.Request, p auth.Prin
 	default:
 		return badRequest("invalid_parameter", "successOrFailure", "successOrFailure must be success or failure")
 	}
+	if hq.Cursor != "" && pg.sortField != "timestamp" && pg.sortField != "createdAt" {
+		return badRequest("invalid_parameter", "cursor", "cursor pages by time: sortField must be timestamp or createdAt")
+	}
 	if hq.Since, err = timeParam(q, "since"); err != nil {
 		return err
 	}
 	if hq.Until, err = timeParam(q, "until"); err != nil {
 		return err
 	}
-	count, records := s.history.Find(hq)
-	writeJSON(w, http.StatusOK, list[history.Record]{Count: count, Records: records})
+	page, err := s.history.Find(hq)
+	if errors.Is(err, history.ErrBadCursor) {
+		return badRequest("invalid_parameter", "cursor", "cursor is not one a history page returned")
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, historyList{list: list[history.Record]{Count: page.Count, Records: page.Records}, NextCursor: page.Next})
 	return nil
+}
+
+// historyVisible is visibleID narrowed by Immuta's includeGlobal and
+// includeUser: without one of them, the history of global (or personal)
+// webhooks is left out, and so is that of deleted webhooks, which are
+// neither any more.
+func (s *Server) historyVisible(p auth.Principal, includeGlobal, includeUser bool) func(string) bool {
+	readable := s.visibleID(p)
+	if includeGlobal && includeUser {
+		return readable
+	}
+	return func(id string) bool {
+		if readable != nil && !readable(id) {
+			return false
+		}
+		w, ok := s.table.Get(id)
+		if !ok {
+			return false
+		}
+		if w.Global {
+			return includeGlobal
+		}
+		return includeUser
+	}
 }
 
 // retryAttempt redelivers the payload of a history record as a new
 // delivery linked to the original (Immuta's retry by history id), whether
 // that attempt succeeded or failed.
 func (s *Server) retryAttempt(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	rec, ok := s.history.Get(r.PathValue("id"))
+	rec, ok, err := s.history.Get(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return notFound("history record " + r.PathValue("id"))
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/hookstream/hookstream/control/history"
 	"github.com/hookstream/hookstream/platform/kafkatest"
 	"github.com/hookstream/hookstream/schemas"
 )
@@ -294,5 +298,140 @@ func TestReplayRoutesARangeToOneWebhook(t *testing.T) {
 	}
 	if status, _ := h.do(aliceToken, "GET", "/api/v1/webhooks/"+other+"/replay/"+p["id"].(string), nil); status != 404 {
 		t.Errorf("replay read under another webhook: %d", status)
+	}
+}
+
+func TestHistoryImmutaParametersAndCursor(t *testing.T) {
+	h := newHarness(t)
+	personal, _ := h.create(aliceToken, hook("p", "https://a.example.com/p"))
+	global, _ := h.create(adminToken, map[string]any{"name": "g", "url": "https://a.example.com/g", "global": true})
+	base := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+	for i := range 5 {
+		a := attempt(fmt.Sprintf("p%d", i), personal, "success", 200, base.Add(time.Duration(i)*time.Second))
+		if i%2 == 0 {
+			a.EventType = "tagAdded"
+		}
+		h.produce(h.env.Names.Attempts, personal, a)
+	}
+	h.produce(h.env.Names.Attempts, global, attempt("g0", global, "success", 200, base))
+	kafkatest.WaitFor(t, 10*time.Second, "6 attempts in the index", func() error {
+		_, out := h.do(adminToken, "GET", "/api/v1/webhooks/history", nil)
+		return kafkatest.Equal(out["count"], any(6.0))
+	})
+	for q, want := range map[string]float64{
+		"notificationType=tagAdded": 3, "notificationType=tagAdded&eventType=tagAdded": 3,
+		"includeGlobal=false": 5, "includeUser=false": 1, "includeGlobal=false&includeUser=false": 0,
+	} {
+		status, out := h.do(adminToken, "GET", "/api/v1/webhooks/history?"+q, nil)
+		if status != 200 || out["count"] != want {
+			t.Errorf("%s: %d %v, want %v", q, status, out["count"], want)
+		}
+	}
+	for q, field := range map[string]string{
+		"colour=red": "colour", "notificationType=a&eventType=b": "notificationType", "includeGlobal=yes": "includeGlobal",
+		"includeUser=1": "includeUser", "cursor=!!": "cursor", "cursor=abc&sortField=statusCode": "cursor",
+	} {
+		status, out := h.do(adminToken, "GET", "/api/v1/webhooks/history?"+q, nil)
+		if _, f := errorOf(t, out); status != 400 || f != field {
+			t.Errorf("%s: %d %q, want 400 naming %s", q, status, f, field)
+		}
+	}
+	// A cursor pages through alice's five with no repeat and no gap.
+	var seen []string
+	next := ""
+	for range 5 {
+		_, out := h.do(aliceToken, "GET", "/api/v1/webhooks/history?pageSize=2&cursor="+next, nil)
+		for _, r := range out["records"].([]any) {
+			seen = append(seen, r.(map[string]any)["id"].(string))
+		}
+		c, _ := out["nextCursor"].(string)
+		if c == "" {
+			break
+		}
+		next = c
+	}
+	if strings.Join(seen, ",") != "p4,p3,p2,p1,p0" {
+		t.Errorf("pages by cursor: %v", seen)
+	}
+}
+
+// TestHistoryResumesFromItsDirectory stops an API and starts another on
+// the same --history-dir: it resumes from the checkpoint (it reads only
+// what was written meanwhile) and serves the same history.
+func TestHistoryResumesFromItsDirectory(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.create(aliceToken, hook("a", "https://a.example.com/a"))
+	cfg := h.cfg
+	cfg.HistoryDir = t.TempDir()
+	run := func() (*Server, *syncBuffer, func()) {
+		logs := &syncBuffer{}
+		srv, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), prometheus.NewRegistry())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- srv.Run(ctx) }()
+		select {
+		case <-srv.Ready():
+		case err := <-done:
+			t.Fatalf("server stopped while starting: %v", err)
+		case <-time.After(30 * time.Second):
+			t.Fatal("server not ready after 30s")
+		}
+		return srv, logs, func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("server run: %v", err)
+			}
+		}
+	}
+	base := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+	for i := range 3 {
+		h.produce(h.env.Names.Attempts, id, attempt(fmt.Sprintf("r%d", i), id, "retry", 500, base.Add(time.Duration(i)*time.Second)))
+	}
+	first, _, stopFirst := run()
+	kafkatest.WaitFor(t, 10*time.Second, "3 attempts", func() error { return kafkatest.Equal(first.history.Len(), 3) })
+	stopFirst()
+	h.produce(h.env.Names.Attempts, id, attempt("r3", id, "success", 200, base.Add(3*time.Second)))
+	srv, logs, stop := run()
+	defer stop()
+	if !strings.Contains(logs.String(), "history: resuming") || !strings.Contains(logs.String(), "attempts=3") {
+		t.Errorf("the second start did not resume from the checkpoint:\n%s", logs.String())
+	}
+	page, err := srv.history.Find(history.Query{WebhookID: id, PageSize: 10, Descending: true})
+	if err != nil || page.Count != 4 || page.Records[0].ID != "r3" || page.Records[3].ID != "r0" {
+		t.Errorf("after the restart: %v %+v", err, page)
+	}
+}
+
+// TestHistoryRetentionSetsTheTopics checks that the API gives the attempts
+// topic its --history-retention, though the topic existed with another.
+func TestHistoryRetentionSetsTheTopics(t *testing.T) {
+	env := kafkatest.Start(t)
+	h := &harness{t: t, env: env, cfg: testConfig(t, env), logs: &syncBuffer{}}
+	h.cfg.HistoryRetention = 48 * time.Hour
+	h.start()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(env.Brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	described, err := kadm.NewClient(cl).DescribeTopicConfigs(context.Background(), env.Names.Attempts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := described.On(env.Names.Attempts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, c := range rc.Configs {
+		if c.Key == "retention.ms" && c.Value != nil {
+			got = *c.Value
+		}
+	}
+	if got != "172800000" {
+		t.Errorf("attempts topic retention.ms = %q, want 172800000 (48h); log:\n%s", got, h.logs.String())
 	}
 }

@@ -63,10 +63,12 @@ func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// boolParam reads true or false; absent is false.
-func boolParam(q url.Values, name string) (bool, error) {
+// boolParam reads true or false; absent is def.
+func boolParam(q url.Values, name string, def bool) (bool, error) {
 	switch q.Get(name) {
-	case "", "false":
+	case "":
+		return def, nil
+	case "false":
 		return false, nil
 	case "true":
 		return true, nil

@@ -169,7 +169,7 @@ func TestCredentialHeadersNeverShow(t *testing.T) {
 		"Accept": accept, "Webhook-Id": "msg_old-1", "Content-Type": "application/json"}
 	h.produce(h.env.Names.Attempts, id, old)
 	kafkatest.WaitFor(t, 10*time.Second, "the attempt in the history", func() error {
-		if _, ok := h.srv.history.Get("old-1"); !ok {
+		if _, ok, _ := h.srv.history.Get("old-1"); !ok {
 			return kafkatest.Missing([]string{"old-1"})
 		}
 		return nil

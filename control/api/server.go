@@ -2,8 +2,9 @@
 // test and validate, the event catalogue, attempt history and retry, replay,
 // and dead letters. It is the only writer of hookstream.subscriptions; it
 // reads back what it writes through the same follower the router and
-// deliverer use, and serves history and dead letters from indexes it
-// rebuilds from their topics at start.
+// deliverer use, and serves history and dead letters from indexes of their
+// topics: the history's on local disk, resumed from its checkpoint at start
+// (control/history), the dead letters' in memory, rebuilt at start.
 package api
 
 import (
@@ -15,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
 
@@ -50,14 +52,16 @@ type Server struct {
 	metrics *metrics
 
 	table       *subscription.Table
-	history     *history.Index
 	deadLetters *deadletter.Index
 
 	// Set by Run before ready closes.
-	client   *kgo.Client
-	serde    *schemas.Serde
-	follower *subscription.Follower
-	runCtx   context.Context // ends with Run; replays run under it
+	history     *history.Store
+	pending     history.Batch // the attempts of the fetch being applied (the attempts tail's goroutine only)
+	historyTemp string        // the temporary index directory Run removes, if any
+	client      *kgo.Client
+	serde       *schemas.Serde
+	follower    *subscription.Follower
+	runCtx      context.Context // ends with Run; replays run under it
 
 	writeMu sync.Mutex // one read-modify-write of a webhook at a time
 	replays *replays
@@ -105,7 +109,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Server, erro
 	s := &Server{
 		cfg: cfg, log: log.With("component", "api"), names: cfg.Names(), tokens: tokens, catalog: cat,
 		rules: webhook.Rules{Catalog: cat, Guard: guard, RetryTiers: cfg.RetryTiers, MaxTimeout: cfg.Webhooks.MaxTimeout, Expressions: expr.MustCompiler()}, sealer: sealer, sender: sender, metrics: newMetrics(reg, cfg.Webhooks),
-		table: subscription.NewTable(), history: history.NewIndex(cfg.HistoryMax), deadLetters: deadletter.NewIndex(),
+		table: subscription.NewTable(), deadLetters: deadletter.NewIndex(),
 		replays: newReplays(), ready: make(chan struct{}),
 	}
 	s.handler = s.routes()
@@ -140,13 +144,29 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.client, s.serde = client, serde
 	s.follower = subscription.NewFollower(base, s.names.Subscriptions, s.names.SubscriptionStatus, serde, s.table, s.log)
+	store, from, err := s.openHistory(ctx, kadm.NewClient(client))
+	if err != nil {
+		return fmt.Errorf("api: %w", err)
+	}
+	defer func() {
+		store.Close()
+		if s.historyTemp != "" {
+			os.RemoveAll(s.historyTemp)
+		}
+	}()
+	s.history, s.pending.Topic = store, s.names.Attempts
 	attempts := tail.New(base, s.applyAttempt, s.log, s.names.Attempts)
+	attempts.AfterFetch(s.commitAttempts)
+	if from != nil {
+		attempts.From(from)
+	}
 	dead := tail.New(base, s.applyDeadLetter, s.log, s.names.DeadLetters)
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.follower.Run(gctx) })
 	g.Go(func() error { return attempts.Run(gctx) })
 	g.Go(func() error { return dead.Run(gctx) })
+	g.Go(func() error { return store.Run(gctx, expireEvery) })
 	g.Go(func() error {
 		for _, c := range []<-chan struct{}{s.follower.Ready(), attempts.Ready(), dead.Ready()} {
 			select {
@@ -166,13 +186,25 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 func (s *Server) applyAttempt(ctx context.Context, r *kgo.Record) {
+	s.pending.Advance(r.Partition, r.Offset)
 	var a schemas.DeliveryAttempt
 	if err := s.serde.Decode(ctx, r.Value, &a); err != nil {
 		s.log.Warn("history: skip undecodable attempt", "partition", r.Partition, "offset", r.Offset, "err", err)
 		return
 	}
-	s.history.Add(history.FromAttempt(a))
-	s.metrics.historySize.Inc()
+	s.pending.Add(history.FromAttempt(a))
+}
+
+// commitAttempts writes the attempts of one fetch with the offsets they
+// reach, in one batch.
+func (s *Server) commitAttempts(kgo.Fetches) {
+	n := len(s.pending.Records)
+	if err := s.history.Apply(&s.pending); err != nil {
+		s.log.Error("history: write", "attempts", n, "err", err)
+	} else {
+		s.metrics.historySize.Add(float64(n))
+	}
+	s.pending.Reset()
 }
 
 func (s *Server) applyDeadLetter(ctx context.Context, r *kgo.Record) {

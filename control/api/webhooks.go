@@ -43,7 +43,7 @@ func (it createItem) validates(byDefault bool) bool {
 }
 
 func (s *Server) createWebhooks(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	validate, err := boolParam(r.URL.Query(), "validate")
+	validate, err := boolParam(r.URL.Query(), "validate", false)
 	if err != nil {
 		return err
 	}

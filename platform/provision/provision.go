@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -116,4 +117,41 @@ func Setup(ctx context.Context, client *kgo.Client, names topic.Names, partition
 		return nil, err
 	}
 	return serde, nil
+}
+
+// Retention sets the retention.ms of an existing topic to d when it
+// differs, and reports whether it changed it. Topics creates a topic with
+// its spec's retention; this keeps a topic another component created first,
+// or an older setting, in step with the component that owns the retention.
+func Retention(ctx context.Context, adm *kadm.Client, name string, d time.Duration) (bool, error) {
+	want := strconv.FormatInt(d.Milliseconds(), 10)
+	described, err := adm.DescribeTopicConfigs(ctx, name)
+	if err != nil {
+		return false, fmt.Errorf("describe topic %s: %w", name, err)
+	}
+	rc, err := described.On(name, nil)
+	if err == nil {
+		err = rc.Err
+	}
+	if err != nil {
+		return false, fmt.Errorf("describe topic %s: %w", name, err)
+	}
+	for _, c := range rc.Configs {
+		if c.Key == "retention.ms" && c.Value != nil && *c.Value == want {
+			return false, nil
+		}
+	}
+	resp, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "retention.ms", Value: kadm.StringPtr(want)}}, name)
+	if err == nil {
+		_, err = resp.On(name, nil)
+	}
+	if err == nil {
+		for _, r := range resp {
+			err = errors.Join(err, r.Err)
+		}
+	}
+	if err != nil {
+		return false, fmt.Errorf("set retention.ms of %s: %w", name, err)
+	}
+	return true, nil
 }

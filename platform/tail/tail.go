@@ -60,6 +60,7 @@ type Tail struct {
 	topics []string
 	apply  func(context.Context, *kgo.Record)
 	after  func(kgo.Fetches)
+	from   Offsets
 	log    *slog.Logger
 
 	once  sync.Once
@@ -76,6 +77,12 @@ func New(opts []kgo.Opt, apply func(context.Context, *kgo.Record), log *slog.Log
 // applied (the subscription follower marks its applied offsets there). Set
 // it before Run.
 func (t *Tail) AfterFetch(f func(kgo.Fetches)) { t.after = f }
+
+// From makes Run start every partition listed in o at its offset there (a
+// checkpoint of what was applied before), the others at their start. An
+// offset below a partition's start (retention removed it) starts there.
+// Set it before Run.
+func (t *Tail) From(o Offsets) { t.from = o }
 
 // Ready is closed once every record written before Run started was applied.
 func (t *Tail) Ready() <-chan struct{} { return t.ready }
@@ -118,21 +125,63 @@ func (t *Tail) Load(ctx context.Context) error {
 }
 
 func (t *Tail) start(ctx context.Context) (*reader, error) {
-	client, err := kgo.NewClient(append(t.opts[:len(t.opts):len(t.opts)],
-		kgo.ConsumeTopics(t.topics...),
+	opts := append(t.opts[:len(t.opts):len(t.opts)],
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.FetchMaxWait(fetchMaxWait),
-	)...)
+	)
+	probe, err := kgo.NewClient(t.opts...)
 	if err != nil {
 		return nil, fmt.Errorf("tail %v: %w", t.topics, err)
 	}
-	ends, err := EndOffsets(ctx, kadm.NewClient(client), t.topics...)
+	adm := kadm.NewClient(probe)
+	ends, err := EndOffsets(ctx, adm, t.topics...)
+	var starts map[string]map[int32]kgo.Offset
+	if err == nil && t.from != nil {
+		starts, err = t.starts(ctx, adm, ends)
+	}
+	probe.Close()
 	if err != nil {
-		client.Close()
+		return nil, fmt.Errorf("tail %v: %w", t.topics, err)
+	}
+	if starts != nil {
+		opts = append(opts, kgo.ConsumePartitions(starts))
+	} else {
+		opts = append(opts, kgo.ConsumeTopics(t.topics...))
+	}
+	client, err := kgo.NewClient(opts...)
+	if err != nil {
 		return nil, fmt.Errorf("tail %v: %w", t.topics, err)
 	}
 	return &reader{client: client, pending: ends, apply: t.apply, after: t.after, log: t.log}, nil
+}
+
+// starts pins every partition of the tail's topics to its offset in from,
+// or its start, and drops from ends the partitions from has read to the end.
+func (t *Tail) starts(ctx context.Context, adm *kadm.Client, ends Offsets) (map[string]map[int32]kgo.Offset, error) {
+	listed, err := adm.ListEndOffsets(ctx, t.topics...)
+	if err == nil {
+		err = listed.Error()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list partitions: %w", err)
+	}
+	out := map[string]map[int32]kgo.Offset{}
+	listed.Each(func(o kadm.ListedOffset) {
+		if out[o.Topic] == nil {
+			out[o.Topic] = map[int32]kgo.Offset{}
+		}
+		at, ok := t.from.lookup(o.Topic, o.Partition)
+		if !ok {
+			out[o.Topic][o.Partition] = kgo.NewOffset().AtStart()
+			return
+		}
+		out[o.Topic][o.Partition] = kgo.NewOffset().At(at)
+		if end, ok := ends.lookup(o.Topic, o.Partition); ok && at >= end {
+			ends.drop(o.Topic, o.Partition)
+		}
+	})
+	return out, nil
 }
 
 // Range reads the records of every partition of from, from its offset up to

@@ -161,3 +161,33 @@ func TestRangeReadsOnlyBetweenItsOffsets(t *testing.T) {
 		t.Fatalf("range read %v, want %v", got, want)
 	}
 }
+
+func TestFromResumesAtACheckpointAndFollows(t *testing.T) {
+	cl, _ := cluster(t, "t")
+	produce(t, cl, "t", 0, "a0", "a1", "a2", "a3")
+	produce(t, cl, "t", 1, "b0", "b1")
+	var s seen
+	tl := New(cl.Opts(), s.apply, slog.New(slog.DiscardHandler), "t")
+	// Partition 0 applied up to a1; partition 1 to its end.
+	tl.From(Offsets{"t": {0: 2, 1: 2}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tl.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	select {
+	case <-tl.Ready():
+	case <-time.After(20 * time.Second):
+		t.Fatal("not ready within 20 s")
+	}
+	if got, want := s.sorted(), []string{"a2", "a3"}; !slices.Equal(got, want) {
+		t.Fatalf("ready having applied %v, want %v", got, want)
+	}
+	produce(t, cl, "t", 1, "b2")
+	deadline := time.Now().Add(20 * time.Second)
+	for !slices.Contains(s.sorted(), "b2") {
+		if time.Now().After(deadline) {
+			t.Fatalf("a partition read to its end at start was not followed: %v", s.sorted())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

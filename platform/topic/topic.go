@@ -3,6 +3,7 @@
 package topic
 
 import (
+	"cmp"
 	"strconv"
 	"time"
 )
@@ -31,9 +32,16 @@ type Names struct {
 	Tiers              []Tier
 	DeadLetters        string
 	Attempts           string
-	Rejected           string
-	Schemas            string
+	// AttemptsRetention is how long the attempts topic keeps records: the
+	// API's history retention (--history-retention), which sets it.
+	AttemptsRetention time.Duration
+	Rejected          string
+	Schemas           string
 }
+
+// DefaultAttemptsRetention is the attempts topic's retention, and the
+// history's, unless --history-retention says otherwise.
+const DefaultAttemptsRetention = 7 * day
 
 // NewNames derives every name from prefix and the retry tier delays.
 func NewNames(prefix string, tiers []time.Duration) Names {
@@ -46,6 +54,7 @@ func NewNames(prefix string, tiers []time.Duration) Names {
 		Deliveries:         prefix + "deliveries",
 		DeadLetters:        prefix + "dead-letters",
 		Attempts:           prefix + "attempts",
+		AttemptsRetention:  DefaultAttemptsRetention,
 		Rejected:           prefix + "rejected",
 		Schemas:            prefix + "_schemas",
 	}
@@ -101,7 +110,7 @@ func (n Names) Specs(partitions int32) []Spec {
 	}
 	return append(specs,
 		Spec{Name: n.DeadLetters, Partitions: 3, Configs: retain(30 * day), Record: "DeadLetter"},
-		Spec{Name: n.Attempts, Partitions: 3, Configs: retain(7 * day), Record: "DeliveryAttempt"},
+		Spec{Name: n.Attempts, Partitions: 3, Configs: retain(cmp.Or(n.AttemptsRetention, DefaultAttemptsRetention)), Record: "DeliveryAttempt"},
 		Spec{Name: n.Rejected, Partitions: 1, Configs: retain(30 * day), Record: "RejectedRecord"},
 		Spec{Name: n.Schemas, Partitions: 1, Configs: compact},
 	)

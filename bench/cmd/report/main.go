@@ -73,6 +73,7 @@ func runs(real bool) []run {
 func main() {
 	out := flag.String("out", "docs/performance.md", "the document to write")
 	real := flag.Bool("real", true, "also run the real-Kafka scenarios (scripts/kafka-local)")
+	historyScale := flag.Int("history-scale", 10_000_000, "attempts the history index scale test indexes (0: skip it)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -110,6 +111,7 @@ func main() {
 	b.WriteString("\n" + strings.ReplaceAll(optimisationNotes, "§", "`"))
 	profileSection(ctx, &b)
 	capacity(&b, results)
+	historySection(ctx, &b, *historyScale)
 	fmt.Fprintf(&b, "\n## Raw results\n\n%s\n", strings.Join(raws, "\n"))
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "perf-report:", err)

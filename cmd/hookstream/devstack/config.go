@@ -13,7 +13,8 @@ import (
 // Config is `hookstream dev`'s command line.
 type Config struct {
 	config.Common
-	// DataDir keeps the broker's log, and so every topic, across restarts.
+	// DataDir keeps the broker's log, and so every topic, across restarts,
+	// and the API's history index (its history subdirectory).
 	DataDir string
 	// APIAddr serves the control API and /healthz, /readyz.
 	APIAddr string
@@ -46,7 +47,7 @@ type Config struct {
 func (c *Config) Register(fs *flag.FlagSet) {
 	c.RegisterTopics(fs)
 	c.RegisterProcess(fs, "127.0.0.1:9464")
-	fs.StringVar(&c.DataDir, "data-dir", ".hookstream", "directory of the embedded broker's data")
+	fs.StringVar(&c.DataDir, "data-dir", ".hookstream", "directory of the embedded broker's data and the history index")
 	fs.StringVar(&c.APIAddr, "api-addr", "127.0.0.1:8080", "control API address")
 	fs.StringVar(&c.KafkaAddr, "kafka-addr", "127.0.0.1:9092", "embedded Kafka broker address")
 	fs.StringVar(&c.RegistryAddr, "registry-addr", "127.0.0.1:8081", "Schema Registry address")

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -163,7 +164,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Stack, err err
 	g.Go(func() error { return s.deliverer.Run(ctx) })
 	acfg := api.Defaults()
 	acfg.Common, acfg.AdminToken, acfg.TokensFile, acfg.SecretKey, acfg.Version = common, token, cfg.TokensFile, key, cfg.Version
-	acfg.Flags, acfg.Webhooks = cfg.Guard(), cfg.Webhooks
+	acfg.Flags, acfg.Webhooks, acfg.HistoryDir = cfg.Guard(), cfg.Webhooks, filepath.Join(cfg.DataDir, "history")
 	if s.api, err = api.New(acfg, log, metrics); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,61 @@
+// Package history is the attempt history the API serves: a durable index
+// of hookstream.attempts on local disk (pebble), kept current from the
+// topic and checkpointed with the offsets it has applied, so a restart
+// resumes where it stopped. The topic is the record: any replica can
+// rebuild the index from it, and deleting the index directory only costs
+// the time to read the topic again.
+package history
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/hookstream/hookstream/outbound/send"
+	"github.com/hookstream/hookstream/schemas"
+)
+
+// Record is one attempt as the API shows it.
+type Record struct {
+	ID              string            `json:"id"`
+	DeliveryID      string            `json:"deliveryId"`
+	WebhookID       string            `json:"webhookId"`
+	EventID         string            `json:"eventId"`
+	EventType       string            `json:"eventType"`
+	Attempt         int32             `json:"attempt"`
+	Tier            string            `json:"tier"`
+	Outcome         string            `json:"outcome"`
+	Success         bool              `json:"success"`
+	StatusCode      int32             `json:"statusCode"`
+	LatencyMs       int64             `json:"latencyMs"`
+	Error           string            `json:"error,omitempty"`
+	RequestHeaders  map[string]string `json:"requestHeaders"`
+	ResponseSnippet string            `json:"responseSnippet"`
+	Event           json.RawMessage   `json:"event,omitempty"`
+	NextAttemptAt   *time.Time        `json:"nextAttemptAt,omitempty"`
+	Timestamp       time.Time         `json:"timestamp"`
+}
+
+// Success is the outcome of an attempt that got a 2xx.
+const Success = "success"
+
+// FromAttempt converts a stored attempt. Request headers are redacted again
+// by today's rule (send.Redact): a record written by an older deliverer,
+// which hid fewer headers, shows no more than a new one.
+func FromAttempt(a schemas.DeliveryAttempt) Record {
+	r := Record{
+		ID: a.AttemptID, DeliveryID: a.DeliveryID, WebhookID: a.WebhookID, EventID: a.EventID, EventType: a.EventType,
+		Attempt: a.Attempt, Tier: a.Tier, Outcome: a.Outcome, Success: a.Outcome == Success, StatusCode: a.StatusCode,
+		LatencyMs: a.LatencyMs, Error: a.Error, RequestHeaders: make(map[string]string, len(a.RequestHeaders)),
+		ResponseSnippet: a.ResponseSnippet, NextAttemptAt: a.NextAttemptAt, Timestamp: a.Timestamp.UTC(),
+	}
+	for k, v := range a.RequestHeaders {
+		if send.Redact(k) {
+			v = send.Redacted
+		}
+		r.RequestHeaders[k] = v
+	}
+	if json.Valid([]byte(a.Event)) {
+		r.Event = json.RawMessage(a.Event)
+	}
+	return r
+}
