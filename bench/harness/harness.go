@@ -63,14 +63,15 @@ func (h *Harness) Close() {
 }
 
 // AddWebhooks creates n webhooks whose endpoints behave as behaviour
-// (receiver.OK, Flaky or Dead); all but Dead ones are expected to receive
-// every event.
-func (h *Harness) AddWebhooks(ctx context.Context, n int, behaviour string) error {
+// (receiver.OK, Flaky or Dead), each holding filter (none when empty); all
+// but Dead ones are expected to receive every event, so a filter must take
+// every event the load produces.
+func (h *Harness) AddWebhooks(ctx context.Context, n int, behaviour, filter string) error {
 	urls := make([]string, n)
 	for i := range urls {
 		urls[i] = fmt.Sprintf("%s/%s/%d", h.base, behaviour, len(h.Webhooks)+i)
 	}
-	ids, err := h.API.CreateWebhooks(ctx, "bench-"+behaviour, urls)
+	ids, err := h.API.CreateWebhooks(ctx, "bench-"+behaviour, urls, filter)
 	if err != nil {
 		return err
 	}

@@ -25,16 +25,21 @@ func NewAPI(url, token string) *API {
 }
 
 // CreateWebhooks creates one global webhook for every URL, subscribed to
-// every event type, and returns their ids in order.
-func (a *API) CreateWebhooks(ctx context.Context, namePrefix string, urls []string) ([]string, error) {
+// every event type and, when filter is not empty, holding that filter
+// expression, and returns their ids in order.
+func (a *API) CreateWebhooks(ctx context.Context, namePrefix string, urls []string, filter string) ([]string, error) {
 	var ids []string
 	// The API takes at most 100 webhooks per request.
 	for start := 0; start < len(urls); start += 100 {
 		end := min(start+100, len(urls))
 		var batch []map[string]any
 		for i := start; i < end; i++ {
-			batch = append(batch, map[string]any{"name": fmt.Sprintf("%s-%d", namePrefix, i), "url": urls[i],
-				"global": true, "eventTypes": []string{"*"}})
+			w := map[string]any{"name": fmt.Sprintf("%s-%d", namePrefix, i), "url": urls[i],
+				"global": true, "eventTypes": []string{"*"}}
+			if filter != "" {
+				w["filter"] = filter
+			}
+			batch = append(batch, w)
 		}
 		var created struct {
 			CreatedWebhooks []struct{ ID string } `json:"createdWebhooks"`

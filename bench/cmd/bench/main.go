@@ -52,9 +52,9 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.kafka, "kafka", "embedded", "embedded (hookstream dev, one process) or real (scripts/kafka-local and separate router, deliverer and API processes)")
-	fs.StringVar(&f.scenario, "scenario", "steady", "steady, fanout (one event to 100 webhooks), endpoints (1,000 endpoints), dead (healthy throughput with and without a dead endpoint), storm (30% of answers are 500)")
-	fs.IntVar(&f.webhooks, "webhooks", 0, "webhooks (default by scenario: steady 10, fanout 100, endpoints 1000, dead 10, storm 10)")
-	fs.IntVar(&f.events, "events", 0, "events to produce (default by scenario: 10000 steady, dead and storm; 1000 fanout; 20 endpoints)")
+	fs.StringVar(&f.scenario, "scenario", "steady", "steady, fanout (one event to 100 webhooks), filters (fanout with a filter expression on every webhook), endpoints (1,000 endpoints), dead (healthy throughput with and without a dead endpoint), storm (30% of answers are 500)")
+	fs.IntVar(&f.webhooks, "webhooks", 0, "webhooks (default by scenario: steady 10, fanout 100, filters 100, endpoints 1000, dead 10, storm 10)")
+	fs.IntVar(&f.events, "events", 0, "events to produce (default by scenario: 10000 steady, dead and storm; 1000 fanout and filters; 20 endpoints)")
 	fs.IntVar(&f.size, "event-size", 1024, "approximate JSON size of an event in bytes")
 	fs.Float64Var(&f.rate, "rate", 0, "events per second (0: as fast as the producer takes them)")
 	fs.Float64Var(&f.errorRate, "error-rate", -1, "share of answers that are 500 (default: 0.3 in storm, else 0); one message gets at most half as many 500s as there are retry tiers, so it is never dead-lettered for flakiness alone")
@@ -72,10 +72,10 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
-	defaults := map[string][2]int{"steady": {10, 10000}, "fanout": {100, 1000}, "endpoints": {1000, 20}, "dead": {10, 10000}, "storm": {10, 10000}}
+	defaults := map[string][2]int{"steady": {10, 10000}, "fanout": {100, 1000}, "filters": {100, 1000}, "endpoints": {1000, 20}, "dead": {10, 10000}, "storm": {10, 10000}}
 	d, ok := defaults[f.scenario]
 	if !ok {
-		return nil, fmt.Errorf("--scenario: %q is not steady, fanout, endpoints, dead or storm", f.scenario)
+		return nil, fmt.Errorf("--scenario: %q is not steady, fanout, filters, endpoints, dead or storm", f.scenario)
 	}
 	if f.kafka != "embedded" && f.kafka != "real" {
 		return nil, fmt.Errorf("--kafka: %q is neither embedded nor real", f.kafka)
@@ -97,6 +97,12 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	}
 	return f, nil
 }
+
+// benchFilter is the expression of every webhook of the filters scenario:
+// it reads the entity, its tags and the change description as a selective
+// filter does, and, since the benchmark counts every (event, webhook) pair,
+// takes every event the load produces (metadata events of any type).
+const benchFilter = `event.entity.id != "" && !("Bench.Excluded" in event.entity.tags) && (event.eventType != "entityUpdated" || size(event.changeDescription.fieldsUpdated) >= 0)`
 
 // result is the JSON line; the first keys are the contract of scripts/bench.
 type result struct {
@@ -207,11 +213,15 @@ func runOnce(ctx context.Context, f *flags, dead int, res *result) error {
 	if f.errorRate > 0 {
 		behaviour = receiver.Flaky
 	}
-	if err := h.AddWebhooks(ctx, f.webhooks, behaviour); err != nil {
+	filter := ""
+	if f.scenario == "filters" {
+		filter = benchFilter
+	}
+	if err := h.AddWebhooks(ctx, f.webhooks, behaviour, filter); err != nil {
 		return err
 	}
 	if dead > 0 {
-		if err := h.AddWebhooks(ctx, dead, receiver.Dead); err != nil {
+		if err := h.AddWebhooks(ctx, dead, receiver.Dead, ""); err != nil {
 			return err
 		}
 	}

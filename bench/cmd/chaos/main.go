@@ -164,7 +164,7 @@ func run(ctx context.Context, f *flags) (*result, error) {
 		return res, err
 	}
 	defer h.Close()
-	if err := h.AddWebhooks(ctx, f.webhooks, receiver.Flaky); err != nil {
+	if err := h.AddWebhooks(ctx, f.webhooks, receiver.Flaky, ""); err != nil {
 		return res, err
 	}
 	if err := h.WarmUp(ctx, 2*time.Minute); err != nil {
