@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hookstream/hookstream/schemas"
 )
@@ -41,6 +42,11 @@ func parseStrict(line []byte, v any) error {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return errors.New("not a JSON object")
 	}
+	// encoding/json would replace invalid UTF-8 with U+FFFD and produce
+	// the event changed; the schema's strings are UTF-8, so it is refused.
+	if !utf8.Valid(trimmed) {
+		return fmt.Errorf("not valid UTF-8 (first bad byte at column %d)", firstInvalid(trimmed)+1)
+	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -50,6 +56,18 @@ func parseStrict(line []byte, v any) error {
 		return errors.New("unexpected data after the JSON object")
 	}
 	return nil
+}
+
+// firstInvalid is the offset of b's first byte that is not valid UTF-8.
+func firstInvalid(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
 }
 
 // describeJSONError turns encoding/json's errors into ones that name the

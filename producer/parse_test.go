@@ -3,6 +3,7 @@ package producer
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/hookstream/hookstream/schemas"
@@ -101,5 +102,14 @@ func checkParseError(t *testing.T, err error, want string, typed bool) {
 	var ve *ValidationError
 	if typed != errors.As(err, &ve) {
 		t.Fatalf("error %v: typed=%v, want %v", err, !typed, typed)
+	}
+}
+
+// Invalid UTF-8 is refused, not turned into U+FFFD by encoding/json: the
+// event would be produced changed.
+func TestInvalidUTF8LineIsRefused(t *testing.T) {
+	_, err := ParseMetadataLine([]byte("{\"entity\":{\"name\":\"bad\xff\"}}"))
+	if err == nil || !strings.Contains(err.Error(), "UTF-8") || !strings.Contains(err.Error(), "column 23") {
+		t.Fatalf("got %v, want a refusal naming UTF-8 and column 23", err)
 	}
 }
