@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxBody is the largest request body read.
@@ -32,6 +33,11 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 func decodeStrict(b []byte, v any) error {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return badRequest("empty_body", "", "the request body is empty; a JSON object is required")
+	}
+	// encoding/json would replace invalid UTF-8 with U+FFFD and save the
+	// value changed.
+	if !utf8.Valid(b) {
+		return badRequest("malformed_json", "", "the request body is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

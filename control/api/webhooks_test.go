@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -235,5 +236,21 @@ func TestActionsCatalogue(t *testing.T) {
 		if !seen[ty] {
 			t.Errorf("%s missing or without description", ty)
 		}
+	}
+}
+
+// A body with invalid UTF-8 is refused, not saved with U+FFFD in place of
+// the bytes the caller sent.
+func TestInvalidUTF8BodyIsRefused(t *testing.T) {
+	h := newHarness(t)
+	req := httptest.NewRequest("POST", "/api/v1/webhooks", strings.NewReader("{\"name\":\"bad\xff\",\"url\":\"https://a.example.com/h\"}"))
+	req.Header.Set("Authorization", "Bearer "+aliceToken)
+	rec := httptest.NewRecorder()
+	h.srv.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "UTF-8") {
+		t.Fatalf("%d %s, want a 400 naming UTF-8", rec.Code, rec.Body)
+	}
+	if _, out := h.do(aliceToken, "GET", "/api/v1/webhooks", nil); out["count"] != 0.0 {
+		t.Fatalf("something was saved: %v", out)
 	}
 }
