@@ -103,6 +103,27 @@ const (
 	ActionReceived = "received"
 )
 
+// Ordering modes of a webhook (docs/delivery.md).
+const (
+	// OrderingEntity: the tasks of one ordering key (the source event's
+	// key) are delivered in log order, one at a time; other keys flow
+	// beside them. The default, also of records written before the field.
+	OrderingEntity = "entity"
+	// OrderingEndpoint: the whole webhook in log order, one request at a
+	// time.
+	OrderingEndpoint = "endpoint"
+	// OrderingNone: no order; requests in parallel.
+	OrderingNone = "none"
+)
+
+// EffectiveOrdering is s's ordering mode, the default for an empty one.
+func (s *Subscription) EffectiveOrdering() string {
+	if s.Ordering == "" {
+		return OrderingEntity
+	}
+	return s.Ordering
+}
+
 // Subscription is a webhook as stored in the compacted subscriptions topic.
 type Subscription struct {
 	ID          string   `avro:"id"`
@@ -134,6 +155,7 @@ type Subscription struct {
 	PreviousSecretExpiresAt *time.Time        `avro:"previousSecretExpiresAt"`
 	TimeoutSeconds          int32             `avro:"timeoutSeconds"`
 	BatchSize               int32             `avro:"batchSize"`
+	Ordering                string            `avro:"ordering"` // OrderingEntity when empty
 	MaxAttempts             int32             `avro:"maxAttempts"`
 	RateLimitPerSecond      float64           `avro:"rateLimitPerSecond"`
 	AutoDisableAfter        int32             `avro:"autoDisableAfter"`
@@ -183,6 +205,8 @@ type DeliveryTask struct {
 	LastError          string    `avro:"lastError"`
 	OriginalDeliveryID string    `avro:"originalDeliveryId"`
 	ReplayID           string    `avro:"replayId"`
+	// OrderingKey is the source record's key (see Subscription.Ordering).
+	OrderingKey string `avro:"orderingKey"`
 }
 
 // DeliveryAttempt is one HTTP attempt and its outcome.

@@ -288,3 +288,23 @@ func TestValidateBeforeSaveInABatch(t *testing.T) {
 		t.Errorf("wrong type in a filter: %d %v", status, out)
 	}
 }
+
+// TestOrderingDefaultsToEntityAndIsChecked: a webhook saved without
+// ordering reads back as entity; an unknown mode is a 400 naming the field.
+func TestOrderingDefaultsToEntityAndIsChecked(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.create(aliceToken, hook("a", "https://hooks.example.com/a"))
+	if _, w := h.do(aliceToken, "GET", "/api/v1/webhooks/"+id, nil); w["ordering"] != "entity" {
+		t.Errorf("ordering of a webhook saved without it: %v, want entity", w["ordering"])
+	}
+	status, out := h.do(aliceToken, "PATCH", "/api/v1/webhooks/"+id, `{"ordering":"none"}`, "application/merge-patch+json")
+	if status != 200 || out["ordering"] != "none" {
+		t.Errorf("PATCH ordering none: %d %v", status, out)
+	}
+	spec := hook("b", "https://hooks.example.com/b")
+	spec["ordering"] = "fifo"
+	status, out = h.do(aliceToken, "POST", "/api/v1/webhooks", spec)
+	if _, field := errorOf(t, out); status != 400 || field != "ordering" {
+		t.Errorf("ordering fifo: %d %v", status, out)
+	}
+}

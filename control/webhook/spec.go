@@ -39,6 +39,7 @@ type Spec struct {
 	Signature          string            `json:"signature"`
 	TimeoutSeconds     int32             `json:"timeoutSeconds"`
 	BatchSize          int32             `json:"batchSize"`
+	Ordering           string            `json:"ordering"`
 	MaxAttempts        int32             `json:"maxAttempts"`
 	RateLimitPerSecond float64           `json:"rateLimitPerSecond"`
 	// AutoDisableAfter defaults to schemas.DefaultAutoDisableAfter; 0
@@ -58,7 +59,7 @@ func SpecOf(s schemas.Subscription) Spec {
 		Name: s.Name, Description: s.Description, URL: s.URL, Method: s.Method, Enabled: &enabled,
 		Owner: s.Owner, Global: &global, ActionType: s.ActionType, EventTypes: nonNil(s.EventTypes), Filters: filtersNonNil(s.Filters),
 		Filter: s.Filter, PayloadFormat: s.PayloadFormat, Template: s.Template, Headers: visibleHeaders(s), Signature: s.Signature,
-		TimeoutSeconds: s.TimeoutSeconds, BatchSize: s.BatchSize, MaxAttempts: s.MaxAttempts,
+		TimeoutSeconds: s.TimeoutSeconds, BatchSize: s.BatchSize, MaxAttempts: s.MaxAttempts, Ordering: s.EffectiveOrdering(),
 		RateLimitPerSecond: s.RateLimitPerSecond, AutoDisableAfter: &autoDisable,
 	}
 }
@@ -72,6 +73,7 @@ func (sp Spec) Apply(s *schemas.Subscription) {
 	s.EventTypes, s.Filters = sp.EventTypes, sp.Filters
 	s.Filter, s.PayloadFormat, s.Template, s.Signature = sp.Filter, sp.PayloadFormat, sp.Template, sp.Signature
 	s.TimeoutSeconds, s.BatchSize, s.MaxAttempts = sp.TimeoutSeconds, sp.BatchSize, sp.MaxAttempts
+	s.Ordering = sp.Ordering
 	s.RateLimitPerSecond, s.AutoDisableAfter = sp.RateLimitPerSecond, schemas.DefaultAutoDisableAfter
 	if sp.AutoDisableAfter != nil {
 		s.AutoDisableAfter = *sp.AutoDisableAfter

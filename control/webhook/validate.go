@@ -254,6 +254,13 @@ func checkNumbers(sp *Spec, maxTimeout int32) *FieldError {
 		// saved without the field must not be refused for it.
 		sp.TimeoutSeconds = min(schemas.DefaultTimeoutSeconds, maxTimeout)
 	}
+	switch sp.Ordering {
+	case "":
+		sp.Ordering = schemas.OrderingEntity
+	case schemas.OrderingEntity, schemas.OrderingEndpoint, schemas.OrderingNone:
+	default:
+		return fieldErr("ordering", "must be %s (the default), %s or %s", schemas.OrderingEntity, schemas.OrderingEndpoint, schemas.OrderingNone)
+	}
 	if sp.BatchSize == 0 {
 		sp.BatchSize = 1
 	}

@@ -29,6 +29,7 @@ type View struct {
 	Signature          string            `json:"signature"`
 	TimeoutSeconds     int32             `json:"timeoutSeconds"`
 	BatchSize          int32             `json:"batchSize"`
+	Ordering           string            `json:"ordering"`
 	MaxAttempts        int32             `json:"maxAttempts"`
 	RateLimitPerSecond float64           `json:"rateLimitPerSecond"`
 	AutoDisableAfter   int32             `json:"autoDisableAfter"`
@@ -60,7 +61,7 @@ func ViewOf(w subscription.Webhook) View {
 		ID: s.ID, Name: s.Name, Description: s.Description, URL: s.URL, Method: s.Method, Enabled: s.Enabled,
 		Status: w.State(), Owner: s.Owner, Global: s.Global, EventTypes: nonNil(s.EventTypes),
 		Filters: filtersNonNil(s.Filters), Filter: s.Filter, PayloadFormat: s.PayloadFormat, Template: s.Template, Headers: visibleHeaders(s), Signature: s.Signature,
-		TimeoutSeconds: s.TimeoutSeconds, BatchSize: s.BatchSize, MaxAttempts: s.MaxAttempts,
+		TimeoutSeconds: s.TimeoutSeconds, BatchSize: s.BatchSize, MaxAttempts: s.MaxAttempts, Ordering: s.EffectiveOrdering(),
 		RateLimitPerSecond: s.RateLimitPerSecond, AutoDisableAfter: s.AutoDisableAfter,
 		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(), CreatedBy: s.CreatedBy,
 	}

@@ -79,6 +79,17 @@ func NewTask(rec *kgo.Record, d *Event, webhookID string, now time.Time) schemas
 	return schemas.DeliveryTask{
 		DeliveryID: DeliveryID(d.ID, webhookID), WebhookID: webhookID, EventID: d.ID, EventType: d.Type,
 		Event: d.JSON, EventTime: d.Time, SourceTopic: rec.Topic, SourcePartition: rec.Partition, SourceOffset: rec.Offset,
-		RoutedAt: now, Attempt: 1, NotBefore: now,
+		RoutedAt: now, Attempt: 1, NotBefore: now, OrderingKey: OrderingKey(rec.Key),
 	}
+}
+
+// OrderingKey is the task's ordering key for a source record's key: the key
+// itself, or, for one longer than schemas.MaxIDBytes, its SHA-256, which
+// tells the same keys apart as well and keeps every task record small.
+func OrderingKey(key []byte) string {
+	if len(key) <= schemas.MaxIDBytes {
+		return string(key)
+	}
+	sum := sha256.Sum256(key)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

@@ -9,7 +9,7 @@ import { showSecret } from './webhooks.js';
 
 // Fields the form has inputs for, and fields of a view that are not spec.
 const KNOWN = ['name', 'description', 'url', 'method', 'enabled', 'owner', 'global', 'actionType', 'eventTypes', 'filters',
-  'payloadFormat', 'signature', 'headers', 'timeoutSeconds', 'batchSize', 'rateLimitPerSecond', 'maxAttempts', 'autoDisableAfter', 'secret'];
+  'payloadFormat', 'signature', 'headers', 'timeoutSeconds', 'batchSize', 'ordering', 'rateLimitPerSecond', 'maxAttempts', 'autoDisableAfter', 'secret'];
 const READ_ONLY = ['id', 'status', 'createdAt', 'updatedAt', 'createdBy', 'previousSecretExpiresAt', 'failureDetails', 'notificationType'];
 const LISTS = ['entityTypes', 'include', 'exclude', 'domains', 'tags', 'workflowNames', 'packageNames'];
 const NUMBERS = ['timeoutSeconds', 'batchSize', 'rateLimitPerSecond', 'maxAttempts'];
@@ -70,7 +70,7 @@ async function loadCatalogue() {
 }
 
 function fill(w) {
-  for (const k of ['name', 'description', 'url', 'owner', 'payloadFormat', 'signature', ...NUMBERS]) {
+  for (const k of ['name', 'description', 'url', 'owner', 'payloadFormat', 'signature', 'ordering', ...NUMBERS]) {
     if (w[k] !== undefined && w[k] !== null) input(k).value = String(w[k]);
   }
   input('method').value = w.method || 'POST';
@@ -98,6 +98,7 @@ function spec() {
     name: input('name').value.trim(), description: input('description').value, url: input('url').value.trim(),
     method: input('method').value, enabled: input('enabled').checked,
     actionType: input('actionType').value, payloadFormat: input('payloadFormat').value, signature: input('signature').value,
+    ordering: input('ordering').value,
     eventTypes: $$('#event-type-list input:checked').map((c) => c.value),
     filters: Object.fromEntries(LISTS.map((l) => [l, list(input('filters.' + l).value)])),
     headers: {},
