@@ -65,7 +65,10 @@ func (d *Deliverer) deliver(e *endpoint, jobs []*job) {
 			d.countCircuit(e.id, before, after)
 		}
 	}
-	d.record(wh, jobs, a)
+	e.mu.Lock()
+	e.failing = a.result.Kind != outcome.Success
+	e.mu.Unlock()
+	d.record(e, wh, jobs, a)
 }
 
 // send renders, signs and sends one request, and classifies its result.
@@ -98,7 +101,7 @@ func (d *Deliverer) send(wh subscription.Webhook, jobs []*job) attempt {
 	})
 	d.metrics.inFlight.Dec()
 	d.metrics.duration.Observe(res.Latency.Seconds())
-	d.metrics.attempts.WithLabelValues(d.tierName(jobs[0].part.tier)).Add(float64(len(jobs)))
+	d.metrics.attempts.WithLabelValues(d.tierName(jobs[0].tier)).Add(float64(len(jobs)))
 	result := outcome.Classify(res.StatusCode, res.Err, res.RetryAfter, time.Now())
 	return attempt{res: res, result: result, final: result.Kind == outcome.DeadLetter}
 }

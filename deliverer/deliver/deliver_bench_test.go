@@ -75,12 +75,13 @@ func BenchmarkDispatch(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				i := int(off) % webhooks
-				if !p.take(off) {
+				rec.Offset = off
+				trk := p.take(rec)
+				if trk == nil {
 					b.Fatal("offset not taken")
 				}
 				d.budget.add()
-				rec.Offset = off
-				j := &job{part: p, offset: rec.Offset, task: tasks[i]}
+				j := &job{part: p, offset: rec.Offset, task: tasks[i], trk: trk, tier: p.tier}
 				d.admit(j, now)
 				batch := eps[i].next()
 				if len(batch) != 1 || batch[0] != j {
@@ -184,7 +185,7 @@ func BenchmarkSecrets(b *testing.B) {
 func BenchmarkAttemptRecord(b *testing.B) {
 	d := benchDeliverer(b, 1)
 	p := newPartition(d.names.Deliveries, 0, outcome.NoTier)
-	j := &job{part: p, task: benchTask(benchWebhookID(0))}
+	j := &job{part: p, task: benchTask(benchWebhookID(0)), trk: &p.main, tier: p.tier}
 	a := attempt{
 		result: outcome.Result{Kind: outcome.Success},
 		res: send.Result{StatusCode: 204, Latency: 3 * time.Millisecond, RequestHeader: http.Header{

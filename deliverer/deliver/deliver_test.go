@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/hookstream/hookstream/deliverer/health"
 	"github.com/hookstream/hookstream/deliverer/outcome"
 	"github.com/hookstream/hookstream/platform/subscription"
@@ -13,7 +15,22 @@ import (
 )
 
 func jobAt(p *partition, offset int64) *job {
-	return &job{part: p, offset: offset}
+	return &job{part: p, offset: offset, trk: &p.main, tier: p.tier}
+}
+
+// takeAt takes the record at offset of webhook "w" into p.
+func takeAt(p *partition, offset int64) bool {
+	return p.take(&kgo.Record{Topic: p.topic, Partition: p.num, Offset: offset, Key: []byte("w")}) != nil
+}
+
+// markOf is the offset p's next commit would carry.
+func markOf(t *testing.T, p *partition) int64 {
+	t.Helper()
+	s, _, ok := p.snapshot()
+	if !ok {
+		t.Fatal("nothing tracked")
+	}
+	return s.offset
 }
 
 // The commit mark of a partition is its lowest unfinished record: a slow
@@ -24,31 +41,36 @@ func TestPartitionMarkIsTheLowestUnfinished(t *testing.T) {
 	p.onRelease = func() { released++ }
 	jobs := map[int64]*job{}
 	for _, off := range []int64{10, 11, 12, 13} {
-		if !p.take(off) {
+		if !takeAt(p, off) {
 			t.Fatalf("offset %d not taken", off)
 		}
 		jobs[off] = jobAt(p, off)
 	}
-	if p.take(11) {
+	if takeAt(p, 11) {
 		t.Fatal("offset 11 taken twice (a refetch after a pause must be skipped)")
 	}
 	jobs[11].done()
 	jobs[13].done()
-	if m := p.uncommitted(); m != -1 {
+	if m := markOf(t, p); m != 10 {
 		t.Fatalf("mark %d while offset 10 is unfinished", m)
 	}
+	// 11 and 13 are finished above the mark: the metadata says so.
+	if s, _, _ := p.snapshot(); s.meta == "" {
+		t.Fatal("no metadata with records finished above the mark")
+	}
 	jobs[10].done()
-	if m := p.uncommitted(); m != 12 {
+	if m := markOf(t, p); m != 12 {
 		t.Fatalf("mark %d, want 12 (offset 12 is unfinished)", m)
 	}
 	jobs[12].abandon()
 	jobs[12].done() // a second finish is a no-op
-	if m := p.uncommitted(); m != 12 {
+	if m := markOf(t, p); m != 12 {
 		t.Fatalf("an abandoned record moved the mark to %d", m)
 	}
-	p.committedTo(12)
-	if m := p.uncommitted(); m != -1 {
-		t.Fatalf("mark %d after committing it", m)
+	s, changed, _ := p.snapshot()
+	s.committed()
+	if _, changed2, _ := p.snapshot(); !changed || changed2 {
+		t.Fatalf("changed before the commit %v, after it %v; want true, false", changed, changed2)
 	}
 	if released != 4 {
 		t.Fatalf("%d releases, want 4 (one per record)", released)
@@ -66,14 +88,14 @@ func TestPartitionMarkIsTheLowestUnfinished(t *testing.T) {
 
 func TestRevokeWaitsForActiveRecords(t *testing.T) {
 	p := newPartition("t", 0, 0)
-	p.take(1)
+	takeAt(p, 1)
 	j := jobAt(p, 1)
 	p.backlog = []*job{jobAt(p, 2)}
 	backlog, paused := p.revoke()
 	if len(backlog) != 1 || !paused {
 		t.Fatalf("backlog %d paused %v, want the waiting job back and paused", len(backlog), paused)
 	}
-	if p.take(3) {
+	if takeAt(p, 3) {
 		t.Fatal("a revoked partition took a record")
 	}
 	select {
@@ -83,7 +105,7 @@ func TestRevokeWaitsForActiveRecords(t *testing.T) {
 	}
 	j.done()
 	within(t, p.drained, "drained once the record in flight finished")
-	if m := p.uncommitted(); m != 2 {
+	if m := markOf(t, p); m != 2 {
 		t.Fatalf("a record finished during the revoke did not move the mark: %d", m)
 	}
 }

@@ -2,18 +2,14 @@ package deliver
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/hookstream/hookstream/deliverer/outcome"
 	"github.com/hookstream/hookstream/outbound/send"
@@ -54,6 +50,14 @@ type Deliverer struct {
 	// commitMu keeps a periodic commit from landing after the final commit
 	// of a revoked partition with an older mark.
 	commitMu sync.Mutex
+	// commitKick asks for a commit now (an ordered key waits for one).
+	commitKick chan struct{}
+
+	// pollMu guards pollStop, which cuts the poll in progress short, and
+	// rewinds, the partitions whose lanes want records again (poll.go).
+	pollMu   sync.Mutex
+	pollStop context.CancelFunc
+	rewinds  map[*partition]struct{}
 
 	epMu      sync.Mutex
 	endpoints map[string]*endpoint
@@ -101,6 +105,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Deliverer, e
 		sealer: sealer, sender: sender, parts: map[topicPartition]*partition{}, endpoints: map[string]*endpoint{},
 		pool: newPool(cfg.MaxInFlight), budget: newBudget(cfg.MaxPending),
 		statuses: newStatusBook(), missing: newMissingBook(), ready: make(chan struct{}),
+		commitKick: make(chan struct{}, 1), rewinds: map[*partition]struct{}{},
 	}
 	for i, t := range names.Tiers {
 		d.tierOf[t.Topic] = i
@@ -166,12 +171,16 @@ func (d *Deliverer) consume(ctx context.Context, base []kgo.Opt) error {
 		// The router writes tasks in transactions: an aborted batch must
 		// not be delivered.
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		// Offsets are committed only up to each partition's low-water mark.
+		// Offsets are committed only up to each partition's low-water mark,
+		// with what is finished above it in the metadata (commit.go).
 		kgo.DisableAutoCommit(),
 		// Records are handed to endpoint queues between a poll and
 		// AllowRebalance, so a revoke never races a half-dispatched poll.
 		kgo.BlockRebalanceOnPoll(),
 		kgo.OnPartitionsRevoked(d.onRevoked),
+		// A partition starts where its commit's metadata says, which may
+		// be below its committed offset (lanes; offsetmap.go).
+		kgo.AdjustFetchOffsetsFn(d.adjustOffsets),
 		kgo.OnPartitionsLost(d.onLost),
 		// A resumed partition (a tier whose head came due) is fetched only
 		// once the fetch in flight returns: a short wait keeps a due retry
@@ -202,305 +211,6 @@ func (d *Deliverer) consume(ctx context.Context, base []kgo.Opt) error {
 	return nil
 }
 
-// poll fetches while there is room for more pending records.
-func (d *Deliverer) poll(ctx context.Context) {
-	for {
-		if err := d.budget.wait(ctx); err != nil {
-			return
-		}
-		fetches := d.client.PollRecords(ctx, d.budget.room())
-		if ctx.Err() != nil {
-			d.client.AllowRebalance()
-			return
-		}
-		fetches.EachError(func(t string, p int32, err error) {
-			if !errors.Is(err, context.Canceled) {
-				d.log.Warn("fetch", "topic", t, "partition", p, "err", err)
-			}
-		})
-		now := time.Now()
-		fetches.EachPartition(func(fp kgo.FetchTopicPartition) {
-			if len(fp.Records) == 0 {
-				return
-			}
-			d.takeRecords(ctx, fp.Topic, fp.Partition, fp.Records, now)
-			lag := fp.HighWatermark - fp.Records[len(fp.Records)-1].Offset - 1
-			d.metrics.lag.WithLabelValues(fp.Topic, strconv.Itoa(int(fp.Partition))).Set(float64(max(lag, 0)))
-		})
-		d.client.AllowRebalance()
-		d.metrics.pending.Set(float64(d.budget.count()))
-	}
-}
-
-// takeRecords decodes the records of one partition and admits them.
-func (d *Deliverer) takeRecords(ctx context.Context, topicName string, num int32, recs []*kgo.Record, now time.Time) {
-	p := d.partition(topicName, num)
-	for _, rec := range recs {
-		if !p.take(rec.Offset) {
-			continue
-		}
-		d.budget.add()
-		d.admit(d.intake(ctx, p, rec), now)
-	}
-}
-
-// intake makes the job of one fetched record of p: its task, or, for the
-// rejected topic, why it cannot be delivered (it does not decode, invalid
-// UTF-8 included, or its task lacks what delivery needs).
-func (d *Deliverer) intake(ctx context.Context, p *partition, rec *kgo.Record) *job {
-	j := &job{part: p, offset: rec.Offset, produced: rec.Timestamp}
-	if j.bad = d.decode(ctx, rec, &j.task); j.bad == nil {
-		j.bad = checkTask(&j.task)
-	}
-	if j.bad != nil {
-		j.raw = rec
-	}
-	return j
-}
-
-// checkTask refuses a task that decodes but cannot be delivered or
-// recorded: one without a webhook or delivery id, or with ids so long that
-// the records about it could outgrow the broker's limit.
-func checkTask(t *schemas.DeliveryTask) error {
-	for _, f := range []struct {
-		name, v  string
-		required bool
-	}{
-		{"deliveryId", t.DeliveryID, true}, {"webhookId", t.WebhookID, true}, {"eventId", t.EventID, false}, {"eventType", t.EventType, false},
-	} {
-		switch {
-		case f.v == "" && f.required:
-			return fmt.Errorf("task: %s is empty", f.name)
-		case len(f.v) > schemas.MaxIDBytes:
-			return fmt.Errorf("task: %s is %d bytes, more than %d", f.name, len(f.v), schemas.MaxIDBytes)
-		}
-	}
-	if t.Attempt < 1 {
-		return fmt.Errorf("task: attempt %d, want 1 or more", t.Attempt)
-	}
-	return nil
-}
-
-// decode reads a task. A record that cannot be decoded (garbage, unknown
-// schema) is returned as an error for the rejected topic; a registry outage
-// is waited out, because rejecting good records for it would lose them.
-func (d *Deliverer) decode(ctx context.Context, rec *kgo.Record, task *schemas.DeliveryTask) error {
-	for {
-		err := d.serde.Decode(ctx, rec.Value, task)
-		if err == nil || schemas.IsRejectable(err) || ctx.Err() != nil {
-			return err
-		}
-		d.log.Warn("decode task: registry unavailable, retrying", "topic", rec.Topic, "offset", rec.Offset, "err", err)
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-func (d *Deliverer) partition(topicName string, num int32) *partition {
-	d.partsMu.Lock()
-	defer d.partsMu.Unlock()
-	key := topicPartition{topicName, num}
-	p, ok := d.parts[key]
-	if !ok {
-		p = newPartition(topicName, num, d.tierOf[topicName])
-		if p.tier != outcome.NoTier {
-			p.delay = d.delays[p.tier]
-		}
-		p.onRelease = d.budget.sub
-		d.parts[key] = p
-	}
-	return p
-}
-
-// admit sends a due job on its way; a tier job that is not due yet waits in
-// its partition's backlog, and the partition is paused until the head is due.
-// Tiers have one fixed delay, so notBefore only grows along a partition and
-// nothing behind the head can be due before it.
-func (d *Deliverer) admit(j *job, now time.Time) {
-	p := j.part
-	p.mu.Lock()
-	if len(p.backlog) == 0 && j.due(now) {
-		p.mu.Unlock()
-		d.dispatch(j)
-		return
-	}
-	p.backlog = append(p.backlog, j)
-	if len(p.backlog) == 1 {
-		d.client.PauseFetchPartitions(map[string][]int32{p.topic: {p.num}})
-		d.metrics.paused.Inc()
-		p.timer = time.AfterFunc(j.dueAt().Sub(now), func() { d.wake(p) })
-	}
-	p.mu.Unlock()
-}
-
-// wake dispatches the due head of a paused partition's backlog and resumes
-// fetching once the backlog is empty.
-func (d *Deliverer) wake(p *partition) {
-	p.mu.Lock()
-	if p.revoked || len(p.backlog) == 0 {
-		p.mu.Unlock()
-		return
-	}
-	now := time.Now()
-	n := 0
-	for n < len(p.backlog) && p.backlog[n].due(now) {
-		n++
-	}
-	ready := append([]*job(nil), p.backlog[:n]...)
-	p.backlog = p.backlog[n:]
-	if len(p.backlog) == 0 {
-		p.backlog = nil
-		d.client.ResumeFetchPartitions(map[string][]int32{p.topic: {p.num}})
-		d.metrics.paused.Dec()
-	} else {
-		p.timer = time.AfterFunc(p.backlog[0].dueAt().Sub(now), func() { d.wake(p) })
-	}
-	p.mu.Unlock()
-	for _, j := range ready {
-		d.dispatch(j)
-	}
-}
-
-// dispatch hands a job to its endpoint, or rejects an undecodable record.
-func (d *Deliverer) dispatch(j *job) {
-	if j.bad != nil {
-		d.reject(j)
-		return
-	}
-	d.endpoint(j.task.WebhookID).enqueue(j)
-}
-
-// onRevoked stops the revoked partitions, lets their in-flight requests
-// finish (bounded), and commits what finished before the partitions move on.
-func (d *Deliverer) onRevoked(_ context.Context, _ *kgo.Client, revoked map[string][]int32) {
-	parts := d.stopPartitions(revoked)
-	deadline := time.NewTimer(d.cfg.ShutdownTimeout)
-	defer deadline.Stop()
-	for _, p := range parts {
-		select {
-		case <-p.drained:
-		case <-deadline.C:
-			d.log.Warn("revoke: in-flight deliveries did not finish; they will be redelivered", "topic", p.topic, "partition", p.num)
-		case <-d.hardCtx.Done():
-		}
-	}
-	d.commit(parts)
-	d.forget(parts)
-}
-
-// onLost drops partitions that already belong to someone else: nothing of
-// theirs may be committed any more.
-func (d *Deliverer) onLost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
-	d.forget(d.stopPartitions(lost))
-}
-
-// stopPartitions marks partitions revoked, abandons their waiting jobs and
-// resumes them if paused (a paused partition would stay paused if it came
-// back to this process).
-func (d *Deliverer) stopPartitions(tps map[string][]int32) []*partition {
-	var parts []*partition
-	d.partsMu.Lock()
-	for t, nums := range tps {
-		for _, n := range nums {
-			// Another deliverer reports this partition's lag from now on; a
-			// stale value here would double it in sums.
-			d.metrics.lag.DeleteLabelValues(t, strconv.Itoa(int(n)))
-			if p, ok := d.parts[topicPartition{t, n}]; ok {
-				parts = append(parts, p)
-			}
-		}
-	}
-	d.partsMu.Unlock()
-	for _, p := range parts {
-		backlog, paused := p.revoke()
-		if paused {
-			d.client.ResumeFetchPartitions(map[string][]int32{p.topic: {p.num}})
-			d.metrics.paused.Dec()
-		}
-		for _, j := range backlog {
-			j.abandon()
-		}
-	}
-	d.sweepQueues()
-	return parts
-}
-
-func (d *Deliverer) forget(parts []*partition) {
-	d.partsMu.Lock()
-	defer d.partsMu.Unlock()
-	for _, p := range parts {
-		if d.parts[topicPartition{p.topic, p.num}] == p {
-			delete(d.parts, topicPartition{p.topic, p.num})
-		}
-	}
-}
-
-// commitLoop commits every partition's low-water mark a few times a second.
-func (d *Deliverer) commitLoop(ctx context.Context) {
-	t := time.NewTicker(200 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			d.commitAll()
-		}
-	}
-}
-
-func (d *Deliverer) commitAll() {
-	d.partsMu.Lock()
-	parts := make([]*partition, 0, len(d.parts))
-	for _, p := range d.parts {
-		parts = append(parts, p)
-	}
-	d.partsMu.Unlock()
-	d.commit(parts)
-}
-
-// commit commits the marks of parts that moved since their last commit.
-func (d *Deliverer) commit(parts []*partition) {
-	d.commitMu.Lock()
-	defer d.commitMu.Unlock()
-	offsets := map[string]map[int32]kgo.EpochOffset{}
-	marks := map[*partition]int64{}
-	for _, p := range parts {
-		mark := p.uncommitted()
-		if mark < 0 {
-			continue
-		}
-		if offsets[p.topic] == nil {
-			offsets[p.topic] = map[int32]kgo.EpochOffset{}
-		}
-		offsets[p.topic][p.num] = kgo.EpochOffset{Epoch: -1, Offset: mark}
-		marks[p] = mark
-	}
-	if len(marks) == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	var commitErr error
-	d.client.CommitOffsetsSync(ctx, offsets, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
-		if err != nil {
-			commitErr = err
-			return
-		}
-		commitErr = commitResponseErr(resp)
-	})
-	if commitErr != nil {
-		d.log.Warn("commit offsets", "err", commitErr)
-		return
-	}
-	for p, mark := range marks {
-		p.committedTo(mark)
-	}
-}
-
 // shutdown abandons queued work, gives in-flight requests ShutdownTimeout to
 // finish, then cuts what is left and waits for every worker.
 func (d *Deliverer) shutdown(hardStop context.CancelFunc) {
@@ -522,16 +232,4 @@ func (d *Deliverer) shutdown(hardStop context.CancelFunc) {
 	}
 	hardStop()
 	d.workers.Wait()
-}
-
-// commitResponseErr is the first partition error of a commit response.
-func commitResponseErr(resp *kmsg.OffsetCommitResponse) error {
-	for _, t := range resp.Topics {
-		for _, p := range t.Partitions {
-			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
-				return fmt.Errorf("commit %s/%d: %w", t.Topic, p.Partition, err)
-			}
-		}
-	}
-	return nil
 }

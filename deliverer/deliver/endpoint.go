@@ -8,20 +8,34 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/hookstream/hookstream/deliverer/circuit"
+	"github.com/hookstream/hookstream/deliverer/outcome"
 )
 
 // endpoint is one webhook's queue. Jobs of every partition that carries the
 // webhook meet here, so a slow endpoint only ever holds its own jobs: the
 // others on its partitions go to their own endpoints and finish, and only the
-// commit mark of the partition waits for the slow one's records.
+// commit mark of the partition waits for the slow one's records (until it is
+// parked, lane.go).
 type endpoint struct {
 	id      string
 	d       *Deliverer
 	breaker *circuit.Breaker
 
-	mu      sync.Mutex
-	queue   []*job
-	workers int
+	mu sync.Mutex
+	// queue is the jobs that may be sent now, in the order they came.
+	queue []*job
+	// lines are an ordered webhook's keys with a task out (order.go).
+	lines map[string]*line
+	// live is every job of the endpoint in memory: queued, waiting in a
+	// line, in flight, waiting for its retry.
+	live map[*job]struct{}
+	// parked are the endpoint's lanes that take no records for now.
+	parked map[*lane]struct{}
+	// fullSince is when live last reached the queue limit; zero while it
+	// is under it. failing: the last attempt failed.
+	fullSince time.Time
+	failing   bool
+	workers   int
 	// inLine is guarded by the pool's mu.
 	inLine  bool
 	limit   float64 // the rate the limiter was built for
@@ -38,22 +52,21 @@ type endpoint struct {
 }
 
 // paceWindow is how often an endpoint's pace is measured; queueSeconds is
-// how much of its pace a queue may hold.
+// how much of its pace a queue may hold; slowFor is how long an endpoint
+// may be over its queue limit before it counts as slower than its inflow.
 const (
 	paceWindow   = 500 * time.Millisecond
 	queueSeconds = 5
+	slowFor      = 10 * time.Second
 )
 
-// queueLimit is how many jobs may wait for the endpoint: EndpointQueue, five
-// seconds of the endpoint's measured pace, or an even share of MaxPending
-// among the endpoints with work, whichever is most. MaxPending already
-// bounds the process's memory; the limit keeps one slow endpoint from taking
-// all of it, so one slower than its inflow has its excess deferred to the
-// first retry tier, where it waits in Kafka instead of in the process. A
-// fast endpoint keeps a burst: a webhook's tasks share one partition, so a
-// fetch brings seconds of one endpoint's work at once, and a tighter limit
-// sent a large part of a benchmark burst round the first tier (the commit
-// that set five seconds has the figures). Called with e.mu held.
+// queueLimit is how many jobs the endpoint may hold before it may be moved
+// aside: EndpointQueue, five seconds of the endpoint's measured pace, or an
+// even share of MaxPending among the endpoints with work, whichever is most.
+// Being over it is not enough: a burst for a healthy endpoint waits in
+// memory (the poll loop stops fetching at MaxPending), and only an endpoint
+// that fails, or stays over its limit for slowFor, is parked (see
+// moveAside). Called with e.mu held.
 func (e *endpoint) queueLimit(now time.Time) int {
 	if elapsed := now.Sub(e.paceStart); elapsed >= paceWindow {
 		e.pace = float64(e.paceTaken) / elapsed.Seconds()
@@ -61,6 +74,21 @@ func (e *endpoint) queueLimit(now time.Time) int {
 	}
 	share := e.d.cfg.MaxPending / max(int(e.d.active.Load()), 1)
 	return max(e.d.cfg.EndpointQueue, int(e.pace*queueSeconds), share)
+}
+
+// moveAside reports whether the endpoint's next job should not be held in
+// memory: the endpoint is over its queue limit and failing (its last
+// attempt failed, or its circuit is not closed), or has been over it for
+// slowFor. Called with e.mu held.
+func (e *endpoint) moveAside(now time.Time) bool {
+	if len(e.live) < e.queueLimit(now) {
+		e.fullSince = time.Time{}
+		return false
+	}
+	if e.fullSince.IsZero() {
+		e.fullSince = now
+	}
+	return e.failing || e.breaker.State(now) != circuit.Closed || now.Sub(e.fullSince) >= slowFor
 }
 
 // queued replaces the queue and keeps the count of endpoints with work.
@@ -80,19 +108,40 @@ func (d *Deliverer) endpoint(id string) *endpoint {
 	defer d.epMu.Unlock()
 	e, ok := d.endpoints[id]
 	if !ok {
-		e = &endpoint{id: id, d: d, breaker: circuit.New(d.cfg.CircuitThreshold, d.cfg.CircuitCooldown)}
+		e = &endpoint{id: id, d: d, breaker: circuit.New(d.cfg.CircuitThreshold, d.cfg.CircuitCooldown),
+			lines: map[string]*line{}, live: map[*job]struct{}{}, parked: map[*lane]struct{}{}}
 		d.endpoints[id] = e
 	}
 	return e
 }
 
-// enqueue queues j and asks the pool for a worker if the endpoint wants one.
-// A full queue (see queueLimit) defers j to the first retry tier.
+// enqueue takes j in: queued, or waiting behind its key (order.go). An
+// endpoint that is to be moved aside has a deliveries job parked (lane.go)
+// and a tier job deferred to its tier again; neither is an attempt.
 func (e *endpoint) enqueue(j *job) {
+	wh, _ := e.d.table.Get(e.id)
+	now := time.Now()
 	e.mu.Lock()
-	if len(e.queue) >= e.queueLimit(time.Now()) {
+	if e.moveAside(now) {
+		if j.part.tier != outcome.NoTier {
+			e.mu.Unlock()
+			e.d.deferJob(j)
+			return
+		}
+		if put, ok := e.park(j); ok {
+			e.mu.Unlock()
+			for _, p := range put {
+				p.abandon()
+			}
+			return
+		}
+		// The partition carries all the lanes it can: the job waits in
+		// memory, and MaxPending bounds it.
+	}
+	j.ep = e
+	e.live[j] = struct{}{}
+	if e.order(j, wh) {
 		e.mu.Unlock()
-		e.d.deferJob(j)
 		return
 	}
 	e.queued(append(e.queue, j))
@@ -151,10 +200,11 @@ func (e *endpoint) work() {
 	}
 }
 
-// next takes up to the webhook's batchSize jobs; jobs of revoked partitions
-// (and all of them once shutdown began) are abandoned instead. nil means
-// the worker ends: the queue is empty, or the webhook's rate does not allow
-// the next request yet (see rest).
+// next takes up to the webhook's batchSize jobs, and with an ordered job the
+// tasks waiting behind it in its key's line (in order, in the same request);
+// jobs of revoked partitions (and all of them once shutdown began) are
+// abandoned instead. nil means the worker ends: the queue is empty, or the
+// webhook's rate does not allow the next request yet (see rest).
 func (e *endpoint) next() []*job {
 	wh, _ := e.d.table.Get(e.id)
 	size := max(int(wh.BatchSize), 1)
@@ -183,6 +233,7 @@ func (e *endpoint) next() []*job {
 			continue
 		}
 		batch = append(batch, j)
+		batch = e.follow(j, batch, size)
 	}
 	if len(e.queue) == 0 {
 		e.queue = nil // let the backing array go
@@ -200,11 +251,12 @@ func (e *endpoint) next() []*job {
 // endpoint's queue.
 func (e *endpoint) sweep() {
 	stopping := e.d.stopping.Load()
+	gone := func(j *job) bool { return stopping || j.part.isRevoked() }
 	e.mu.Lock()
 	var dropped []*job
 	keep := e.queue[:0]
 	for _, j := range e.queue {
-		if stopping || j.part.isRevoked() {
+		if gone(j) {
 			dropped = append(dropped, j)
 		} else {
 			keep = append(keep, j)
@@ -212,6 +264,12 @@ func (e *endpoint) sweep() {
 	}
 	clear(e.queue[len(keep):])
 	e.queued(keep)
+	dropped = append(dropped, e.sweepLines(gone)...)
+	for l := range e.parked {
+		if l.part.isRevoked() {
+			delete(e.parked, l)
+		}
+	}
 	// Nothing left to wake for. A timer that already fired clears itself.
 	if len(keep) == 0 && e.timer != nil && e.timer.Stop() {
 		e.timer = nil
@@ -223,15 +281,58 @@ func (e *endpoint) sweep() {
 }
 
 func (d *Deliverer) sweepQueues() {
+	for _, e := range d.endpointList() {
+		e.sweep()
+	}
+}
+
+func (d *Deliverer) endpointList() []*endpoint {
 	d.epMu.Lock()
+	defer d.epMu.Unlock()
 	eps := make([]*endpoint, 0, len(d.endpoints))
 	for _, e := range d.endpoints {
 		eps = append(eps, e)
 	}
-	d.epMu.Unlock()
-	for _, e := range eps {
-		e.sweep()
+	return eps
+}
+
+// finished forgets a job whose outcome is durable; an ordered one stays in
+// its line until its commit (released).
+func (e *endpoint) finished(j *job) {
+	e.mu.Lock()
+	delete(e.live, j)
+	rewinds := e.roomAgain()
+	e.mu.Unlock()
+	e.d.rewind(rewinds)
+}
+
+// abandoned forgets a job given up (revoked, shutdown, put back at a park).
+func (e *endpoint) abandoned(j *job) {
+	e.mu.Lock()
+	delete(e.live, j)
+	e.mu.Unlock()
+}
+
+// roomAgain unparks the endpoint's lanes once it holds less than half its
+// queue limit, and returns the partitions to rewind for them. Called with
+// e.mu held.
+func (e *endpoint) roomAgain() []*partition {
+	if len(e.parked) == 0 || len(e.live) >= e.queueLimit(time.Now())/2 {
+		return nil
 	}
+	var rewinds []*partition
+	for l := range e.parked {
+		delete(e.parked, l)
+		p := l.part
+		p.mu.Lock()
+		if l.unpark() {
+			rewinds = append(rewinds, p)
+		}
+		p.mu.Unlock()
+		e.d.metrics.parked.Dec()
+	}
+	e.d.log.Info("webhook has room again: its parked tasks are read again", "webhookId", e.id)
+	return rewinds
 }
 
 // reserve takes the webhook's leave for one request and returns 0, or

@@ -23,7 +23,7 @@ func restingDeliverer(t *testing.T) (*Deliverer, *endpoint, *partition) {
 	p := newPartition("t", 0, outcome.NoTier)
 	var q []*job
 	for off := range int64(8) {
-		p.take(off)
+		takeAt(p, off)
 		q = append(q, jobAt(p, off))
 	}
 	e.mu.Lock()
@@ -59,7 +59,7 @@ func TestRateLimitedEndpointHoldsNoPlace(t *testing.T) {
 		t.Fatalf("%d free places after the worker rested, want 1", n)
 	}
 	// A job arriving while the endpoint rests asks for no worker.
-	p.take(8)
+	takeAt(p, 8)
 	e.enqueue(jobAt(p, 8))
 	if free() != 1 || d.pool.crowded() {
 		t.Fatal("an enqueue woke a resting endpoint")

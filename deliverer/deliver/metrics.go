@@ -10,6 +10,7 @@ const (
 	outcomeDisabled     = "disabled"
 	outcomeDropped      = "dropped"
 	outcomeDeferred     = "deferred"
+	outcomeParked       = "parked"
 	outcomeRejected     = "rejected"
 )
 
@@ -20,6 +21,7 @@ type metrics struct {
 	deadLetters  prometheus.Counter
 	inFlight     prometheus.Gauge
 	paused       prometheus.Gauge
+	parked       prometheus.Gauge
 	openCircuits prometheus.Gauge
 	pending      prometheus.Gauge
 	lag          *prometheus.GaugeVec
@@ -32,7 +34,7 @@ func newMetrics(reg prometheus.Registerer, enabled bool) *metrics {
 	m := &metrics{
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "hookstream", Name: "deliveries_total",
-			Help: "Delivery tasks finished, by outcome: success, retry, deadLettered, disabled, dropped, deferred, rejected.",
+			Help: "Delivery tasks finished, by outcome: success, retry, deadLettered, disabled, dropped, deferred (a retry-tier task of a full endpoint written to its tier again), parked (left in the log for a parked webhook, read again when it has room), rejected.",
 		}, []string{"outcome"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "hookstream", Name: "delivery_duration_seconds",
@@ -54,6 +56,10 @@ func newMetrics(reg prometheus.Registerer, enabled bool) *metrics {
 		paused: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "hookstream", Name: "paused_partitions",
 			Help: "Retry-tier partitions paused until their next task is due.",
+		}),
+		parked: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "hookstream", Subsystem: "deliverer", Name: "parked_lanes",
+			Help: "Webhooks (per partition) parked: failing or slower than their inflow, their tasks wait in Kafka until they have room.",
 		}),
 		openCircuits: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "hookstream", Name: "open_circuits",
@@ -79,6 +85,6 @@ func newMetrics(reg prometheus.Registerer, enabled bool) *metrics {
 	if enabled {
 		sending.Set(1)
 	}
-	reg.MustRegister(m.deliveries, m.duration, m.attempts, m.deadLetters, m.inFlight, m.paused, m.openCircuits, m.pending, m.lag, m.statuses, sending)
+	reg.MustRegister(m.deliveries, m.duration, m.attempts, m.deadLetters, m.inFlight, m.paused, m.parked, m.openCircuits, m.pending, m.lag, m.statuses, sending)
 	return m
 }

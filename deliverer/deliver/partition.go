@@ -6,7 +6,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/hookstream/hookstream/deliverer/lowwater"
 	"github.com/hookstream/hookstream/deliverer/outcome"
 	"github.com/hookstream/hookstream/schemas"
 )
@@ -21,12 +20,23 @@ type partition struct {
 	// due later than its record's timestamp plus delay.
 	delay time.Duration
 
-	track lowwater.Partition
-
 	mu sync.Mutex
+	// main tracks the partition's records that belong to no lane.
+	main tracker
+	// lanes are the webhooks whose records of this partition commit on
+	// their own (lane.go); deliveries partitions only.
+	lanes map[string]*lane
+	// seq counts finished records, for tracker.covered.
+	seq uint64
 	// next is the offset after the last record taken; a record below it is
-	// one already taken (fetched again after a pause) and is skipped.
+	// one already taken (fetched again after a pause or a rewind) and is
+	// skipped, unless a lane takes it.
 	next int64
+	// done is what the commit this process started from says is finished
+	// above its offset: skipped, not sent again. recoverTo is that commit's
+	// offset until the partition is read past it (0 then).
+	done      finished
+	recoverTo int64
 	// backlog holds records of a tier partition whose head is not due yet,
 	// in offset order; the partition is paused while it is non-empty.
 	backlog []*job
@@ -40,13 +50,15 @@ type partition struct {
 	// onRelease is called once per record finished or abandoned (the
 	// process-wide pending budget).
 	onRelease func()
-	// mark is the offset to commit (the next to consume), committed the
-	// last one committed.
-	mark, committed int64
+	// rewind: a lane wants records below next again (lane.go).
+	rewind bool
+	// lastOffset and lastMeta are the last commit that succeeded.
+	lastOffset int64
+	lastMeta   string
 }
 
 func newPartition(topic string, num int32, tier int) *partition {
-	return &partition{topic: topic, num: num, tier: tier, next: -1, mark: -1, committed: -1, drained: make(chan struct{})}
+	return &partition{topic: topic, num: num, tier: tier, next: -1, lastOffset: -1, lanes: map[string]*lane{}, drained: make(chan struct{})}
 }
 
 // job is one record of a partition on its way through the deliverer.
@@ -62,19 +74,71 @@ type job struct {
 	bad    error
 	raw    *kgo.Record
 	finish sync.Once
+
+	// trk is the tracker the job finishes in: its partition's or a lane's;
+	// guarded by part.mu, since a lane can take a job over.
+	trk *tracker
+	// finishSeq is the partition's finish count when the job finished.
+	finishSeq uint64
+
+	// The fields below are the endpoint's, guarded by its mu.
+	ep *endpoint
+	// key is the job's place in an ordered webhook's lines; ordered is
+	// false for a webhook with ordering none and for retry-tier records.
+	key     string
+	ordered bool
+	// tier is the tier the job's attempts count from: its partition's, or
+	// for an ordered job retried in place, the tier whose delay it waited.
+	tier int
+	// retry brings an ordered job back to its endpoint when its retry is
+	// due.
+	retry *time.Timer
 }
 
-// take registers a fetched record; false means it was taken before.
-func (p *partition) take(offset int64) bool {
+// take registers a fetched record and returns the tracker it finishes in,
+// or nil when it is not to be sent: taken before, finished before the
+// commit this process started from, or a parked webhook's.
+func (p *partition) take(rec *kgo.Record) *tracker {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.revoked || offset < p.next {
-		return false
+	o := rec.Offset
+	if p.revoked {
+		return nil
 	}
-	p.next = offset + 1
+	if p.recoverTo > 0 && o+1 >= p.recoverTo {
+		// Read past the commit it started from: recovered lanes have seen
+		// every record they own below it.
+		p.recoverTo = 0
+		for _, l := range p.lanes {
+			l.recovering = false
+		}
+	}
+	if l := p.lanes[string(rec.Key)]; l != nil && p.tier == outcome.NoTier {
+		if o >= p.next {
+			// The lane has the record on record from now on.
+			p.next = o + 1
+			p.main.lw.Add(o)
+			p.finishIn(&p.main, o)
+		}
+		return l.take(o, p.done)
+	}
+	if o < p.next {
+		return nil
+	}
+	p.next = o + 1
+	p.main.lw.Add(o)
+	if p.done.has(o) {
+		p.finishIn(&p.main, o)
+		return nil
+	}
 	p.active++
-	p.track.Add(offset)
-	return true
+	return &p.main
+}
+
+// finishIn marks o finished in t; p.mu is held.
+func (p *partition) finishIn(t *tracker, o int64) {
+	t.lw.Done(o)
+	p.seq++
 }
 
 // due reports whether a tier job may be sent at now; deliveries are always
@@ -98,30 +162,40 @@ func (j *job) dueAt() time.Time {
 	return at
 }
 
-// done marks the job's record finished and moves the commit mark; it is a
-// no-op after the first call.
+// done marks the job's record finished, so commits move past it; it is a
+// no-op after the first call. An ordered job waits for the commit that has
+// it on record before its key goes on (tracker.waiters).
 func (j *job) done() {
 	j.finish.Do(func() {
 		p := j.part
-		mark := p.track.Done(j.offset)
 		p.mu.Lock()
-		// A revoked partition's mark still moves while its last
-		// requests finish: the revoke commits it once they did.
-		if mark > p.mark {
-			p.mark = mark
+		p.finishIn(j.trk, j.offset)
+		j.finishSeq = p.seq
+		if j.ordered {
+			j.trk.waiters = append(j.trk.waiters, j)
 		}
 		p.release()
 		p.mu.Unlock()
+		if j.ep != nil {
+			j.ep.finished(j)
+			if j.ordered {
+				j.ep.d.kickCommit()
+			}
+		}
 	})
 }
 
 // abandon lets go of a job whose outcome was not written: the record stays
-// uncommitted and is redelivered by whoever consumes the partition next.
+// unfinished and is delivered again by whoever consumes the partition next
+// (or by this process, when a lane takes it again after a park).
 func (j *job) abandon() {
 	j.finish.Do(func() {
 		j.part.mu.Lock()
 		j.part.release()
 		j.part.mu.Unlock()
+		if j.ep != nil {
+			j.ep.abandoned(j)
+		}
 	})
 }
 
@@ -178,22 +252,4 @@ func (p *partition) isRevoked() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.revoked
-}
-
-// uncommitted returns the mark to commit, or -1 when there is nothing new.
-func (p *partition) uncommitted() int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.mark > p.committed {
-		return p.mark
-	}
-	return -1
-}
-
-func (p *partition) committedTo(mark int64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if mark > p.committed {
-		p.committed = mark
-	}
 }

@@ -21,15 +21,16 @@ import (
 // record writes what an attempt means for each job of the batch — the
 // attempt record, then a retry record or a dead letter where the task goes
 // on, and the webhook's status when it changed — and finishes the jobs once
-// all of it is durable.
-func (d *Deliverer) record(wh subscription.Webhook, jobs []*job, a attempt) {
+// all of it is durable. An ordered job to be attempted again is not
+// finished: it waits for its retry in its line (order.go).
+func (d *Deliverer) record(e *endpoint, wh subscription.Webhook, jobs []*job, a attempt) {
 	now := time.Now().UTC()
-	out, deadLettered, nextAt := d.outcome(wh, jobs, &a, now)
+	out, res := d.outcome(wh, jobs, &a, now)
 	if a.skipped {
-		d.produce(out, jobs)
+		d.produceOutcome(e, out, res, a.result.Reason)
 		return
 	}
-	h := health.Attempt{Result: a.result, StatusCode: a.res.StatusCode, DeadLettered: deadLettered, NextAttemptAt: nextAt, At: now}
+	h := health.Attempt{Result: a.result, StatusCode: a.res.StatusCode, DeadLettered: res.deadLettered, NextAttemptAt: res.nextAt, At: now}
 	// The status is computed and its record produced under the book's
 	// lock, so a webhook's status records reach the topic in order.
 	d.statuses.apply(wh, h, wh.AutoDisableAfter, func(st *schemas.SubscriptionStatus) {
@@ -40,51 +41,89 @@ func (d *Deliverer) record(wh subscription.Webhook, jobs []*job, a attempt) {
 				d.log.Warn("webhook turned off", "webhookId", wh.ID, "status", st.Status, "consecutiveFailures", st.ConsecutiveFailures, "reason", st.LastFailureReason)
 			}
 		}
-		d.produce(out, jobs)
+		d.produceOutcome(e, out, res, a.result.Reason)
 	})
 }
 
-// outcome builds the records of what attempt a means for each job: its
-// attempt record, and its retry record or dead letter. A task whose next
-// record would be over the broker's record size limit goes to the rejected
-// topic instead and ends there (deadLettered is then true too: it will not
-// be retried). a's reason is made fit for records and logs.
-func (d *Deliverer) outcome(wh subscription.Webhook, jobs []*job, a *attempt, now time.Time) (out outbox, deadLettered bool, nextAt time.Time) {
+// results is what outcome decided for a batch: the jobs that end with it,
+// and the ordered ones attempted again in place with their decisions.
+type results struct {
+	finished     []*job
+	again        []*job
+	decisions    []outcome.Decision
+	deadLettered bool
+	nextAt       time.Time
+}
+
+// produceOutcome writes out, then finishes the jobs that end and keeps the
+// others for their retry; when out cannot be written, all are abandoned.
+func (d *Deliverer) produceOutcome(e *endpoint, out outbox, res results, reason string) {
+	if len(res.again) == 0 {
+		d.produce(out, res.finished)
+		return
+	}
+	all := append(append([]*job(nil), res.finished...), res.again...)
+	if out.err != nil {
+		d.produce(out, all)
+		return
+	}
+	d.produceRecords(out.recs, func(ok bool) {
+		if !ok {
+			d.abandon(all)
+			return
+		}
+		for _, j := range res.finished {
+			j.done()
+		}
+		e.retryLater(res.again, res.decisions, wire.Text(reason))
+	})
+}
+
+// outcome builds the records of what attempt a means for each job
+// (outcome.Decide): its attempt record, and its retry record or dead
+// letter. A task whose next record would be over the broker's record size
+// limit goes to the rejected topic instead and ends there (deadLettered is
+// then true too: it will not be retried). a's reason is made fit for
+// records and logs.
+func (d *Deliverer) outcome(wh subscription.Webhook, jobs []*job, a *attempt, now time.Time) (out outbox, res results) {
 	a.result.Reason = wire.Text(a.result.Reason)
 	for _, j := range jobs {
 		rec := d.attemptRecord(j, *a, now)
-		switch {
-		case a.result.Kind == outcome.Success:
+		dec := outcome.Decide(a.result, a.final, d.delays, j.tier, int(j.task.Attempt), maxAttempts(wh, len(d.delays)), now)
+		finished := true
+		switch dec.Action {
+		case outcome.Done:
 			rec.Outcome = outcomeSuccess
-		case a.result.Kind == outcome.Disable:
+		case outcome.DisableWebhook:
 			rec.Outcome = outcomeDisabled
 			if !d.deadLetter(&out, j, a.result.Reason+"; webhook disabled", a.res.StatusCode, now) {
 				rec.Outcome = outcomeRejected
 			}
-		default:
-			next, dead := outcome.NoTier, true
-			if !a.final {
-				next, dead = outcome.NextTier(d.delays, j.part.tier, int(j.task.Attempt), maxAttempts(wh, len(d.delays)), a.result.MinWait(now))
+		case outcome.Dead:
+			rec.Outcome, res.deadLettered = outcomeDeadLettered, true
+			if !d.deadLetter(&out, j, a.result.Reason, a.res.StatusCode, now) {
+				rec.Outcome = outcomeRejected
 			}
+		case outcome.Again:
+			at := notBefore(dec.At)
 			switch {
-			case dead:
-				rec.Outcome, deadLettered = outcomeDeadLettered, true
-				if !d.deadLetter(&out, j, a.result.Reason, a.res.StatusCode, now) {
-					rec.Outcome = outcomeRejected
-				}
+			case j.ordered:
+				rec.Outcome, rec.NextAttemptAt, res.nextAt = outcomeRetry, &at, at
+				res.again, res.decisions = append(res.again, j), append(res.decisions, outcome.Decision{Action: dec.Action, Tier: dec.Tier, At: at})
+				finished = false
+			case d.retry(&out, j, dec.Tier, at, a.result.Reason):
+				rec.Outcome, rec.NextAttemptAt, res.nextAt = outcomeRetry, &at, at
 			default:
-				at := now.Add(d.delays[next])
-				if d.retry(&out, j, next, at, a.result.Reason) {
-					rec.Outcome, rec.NextAttemptAt, nextAt = outcomeRetry, &at, at
-				} else {
-					rec.Outcome, deadLettered = outcomeRejected, true
-				}
+				rec.Outcome, res.deadLettered = outcomeRejected, true
 			}
+		}
+		if finished {
+			res.finished = append(res.finished, j)
 		}
 		d.metrics.deliveries.WithLabelValues(rec.Outcome).Inc()
 		d.addAttempt(&out, &rec)
 	}
-	return out, deadLettered, nextAt
+	return out, res
 }
 
 // finishUnsent records jobs that were not sent: dropped (webhook deleted) or
@@ -105,14 +144,15 @@ func (d *Deliverer) finishUnsent(jobs []*job, outcomeName, reason string) {
 	d.produce(out, jobs)
 }
 
-// deferJob moves a job whose endpoint queue is full to the first retry tier
-// unchanged: no attempt was made, so none is counted or recorded.
+// deferJob writes a retry-tier job whose endpoint is to be moved aside to
+// its tier again, unchanged: no attempt was made, so none is counted or
+// recorded. (A deliveries job is parked instead, lane.go.)
 func (d *Deliverer) deferJob(j *job) {
 	t := j.task
-	t.NotBefore = notBefore(time.Now().UTC().Add(d.delays[0]))
+	t.NotBefore = notBefore(time.Now().UTC().Add(d.delays[j.part.tier]))
 	var out outbox
 	outcomeName := outcomeDeferred
-	if !d.carry(&out, j, d.names.Tiers[0].Topic, &t, "deferred task", wire.TaskHeaders(&t)...) {
+	if !d.carry(&out, j, d.names.Tiers[j.part.tier].Topic, &t, "deferred task", wire.TaskHeaders(&t)...) {
 		outcomeName = outcomeRejected
 	}
 	d.metrics.deliveries.WithLabelValues(outcomeName).Inc()
@@ -174,7 +214,7 @@ func (d *Deliverer) attemptRecord(j *job, a attempt, now time.Time) schemas.Deli
 	rec := schemas.DeliveryAttempt{
 		AttemptID: newAttemptID(), DeliveryID: j.task.DeliveryID, WebhookID: j.task.WebhookID,
 		EventID: j.task.EventID, EventType: j.task.EventType, Attempt: j.task.Attempt,
-		Tier: d.tierName(j.part.tier), StatusCode: int32(a.res.StatusCode), LatencyMs: a.res.Latency.Milliseconds(),
+		Tier: d.tierName(j.tier), StatusCode: int32(a.res.StatusCode), LatencyMs: a.res.Latency.Milliseconds(),
 		RequestHeaders: map[string]string{}, ResponseSnippet: a.res.Snippet, Event: j.task.Event, Timestamp: now,
 	}
 	if a.result.Kind != outcome.Success {

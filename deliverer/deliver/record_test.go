@@ -86,7 +86,7 @@ func testTask(event string) schemas.DeliveryTask {
 }
 
 // Attempt results the fuzz target and the tests put a job through.
-var results = map[string]attempt{
+var attemptResults = map[string]attempt{
 	"success": {result: outcome.Result{Kind: outcome.Success}, res: send.Result{StatusCode: 200, Snippet: "ok"}},
 	"retry":   {result: outcome.Result{Kind: outcome.Retry, Reason: "status 500 \xff"}, res: send.Result{StatusCode: 500}},
 	"final":   {final: true, skipped: true, result: outcome.Result{Kind: outcome.Retry, Reason: "payload: bad"}},
@@ -199,9 +199,9 @@ func TestOversizedTaskOutcomes(t *testing.T) {
 	wh := subscription.Webhook{Subscription: schemas.Subscription{ID: "wh_1", Enabled: true}}
 	for name, want := range map[string]string{"success": outcomeSuccess, "retry": outcomeRejected, "final": outcomeRejected, "disable": outcomeRejected} {
 		t.Run(name, func(t *testing.T) {
-			j := &job{part: p, offset: 5, task: big}
-			a := results[name]
-			out, _, _ := d.outcome(wh, []*job{j}, &a, time.Now())
+			j := &job{part: p, offset: 5, task: big, tier: p.tier}
+			a := attemptResults[name]
+			out, _ := d.outcome(wh, []*job{j}, &a, time.Now())
 			rejected, attempts := checkOutbox(t, d, out)
 			if len(attempts) != 1 || attempts[0].Outcome != want || !attempts[0].EventOmitted || attempts[0].Event != "" {
 				t.Fatalf("%d attempts (first %s), want one %s without its event", len(attempts), summary(attempts), want)
@@ -221,9 +221,10 @@ func TestOversizedTaskOutcomes(t *testing.T) {
 		})
 	}
 	// A task that fits keeps its event in the attempt record and retries.
-	j := &job{part: p, offset: 6, task: testTask("{}")}
-	a := results["retry"]
-	out, _, next := d.outcome(wh, []*job{j}, &a, time.Now())
+	j := &job{part: p, offset: 6, task: testTask("{}"), tier: p.tier}
+	a := attemptResults["retry"]
+	out, res := d.outcome(wh, []*job{j}, &a, time.Now())
+	next := res.nextAt
 	rejected, attempts := checkOutbox(t, d, out)
 	if len(rejected) != 0 || len(attempts) != 1 || attempts[0].Outcome != outcomeRetry || attempts[0].Event != "{}" || next.IsZero() {
 		t.Fatalf("small task: %d rejected, %d attempts (first %s)", len(rejected), len(attempts), summary(attempts))
@@ -291,9 +292,9 @@ func FuzzDeliverRecord(f *testing.F) {
 				continue
 			}
 			_, _ = payload.Render(payload.Webhook{ID: wh.ID, Name: wh.Name, Format: payload.Generic}, j.task.DeliveryID, []schemas.DeliveryTask{j.task})
-			for name := range results {
-				a := results[name]
-				out, _, _ := d.outcome(wh, []*job{j}, &a, time.Now())
+			for name := range attemptResults {
+				a := attemptResults[name]
+				out, _ := d.outcome(wh, []*job{j}, &a, time.Now())
 				if _, attempts := checkOutbox(t, d, out); len(attempts) != 1 {
 					t.Fatalf("%s: %d attempt records", name, len(attempts))
 				}
@@ -310,10 +311,10 @@ func TestRetryRecordCarriesTheTaskHeaders(t *testing.T) {
 	p := d.partition(d.names.Deliveries, 0)
 	task := testTask("{}")
 	task.ReplayID = "rpl_1"
-	j := &job{part: p, offset: 1, task: task}
+	j := &job{part: p, offset: 1, task: task, tier: p.tier}
 	wh := subscription.Webhook{Subscription: schemas.Subscription{ID: "wh_1", Enabled: true}}
-	a := results["retry"]
-	out, _, _ := d.outcome(wh, []*job{j}, &a, time.Now())
+	a := attemptResults["retry"]
+	out, _ := d.outcome(wh, []*job{j}, &a, time.Now())
 	var tier *kgo.Record
 	for _, r := range out.recs {
 		if r.Topic == d.names.Tiers[0].Topic {

@@ -44,16 +44,71 @@ func (p *Partition) Done(offset int64) int64 {
 		return -1
 	}
 	p.pending[i] = true
+	if i != 0 {
+		return -1
+	}
+	return p.compact()
+}
+
+// StartAt makes offset the first one tracked, before any Add: the
+// offsets below it are someone else's. It is a no-op once tracking began.
+func (p *Partition) StartAt(offset int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.started {
+		p.base, p.started = offset, true
+	}
+}
+
+// Extend counts every offset below next that was not added as finished:
+// the caller has accounted for them. Tracking must have begun.
+func (p *Partition) Extend(next int64) int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for end := p.base + int64(len(p.pending)); end < next; end++ {
+		p.pending = append(p.pending, true)
+	}
+	return p.compact()
+}
+
+// compact drops the finished offsets at the front and returns the mark.
+// Called with mu held.
+func (p *Partition) compact() int64 {
 	n := 0
 	for n < len(p.pending) && p.pending[n] {
 		n++
 	}
-	if n == 0 {
-		return -1
-	}
 	p.pending = p.pending[n:]
 	p.base += int64(n)
 	return p.base
+}
+
+// Runs describes the finished records above the low-water mark: base is the
+// mark (the lowest unfinished offset, or the next to track when none is) and
+// runs alternate, from base, lengths of unfinished and finished offsets,
+// ending with a finished run. Empty runs: nothing above the mark is finished.
+// base is -1 before tracking began.
+func (p *Partition) Runs() (base int64, runs []int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.started {
+		return -1, nil
+	}
+	last := len(p.pending) - 1
+	for last >= 0 && !p.pending[last] {
+		last--
+	}
+	if last < 0 {
+		return p.base, nil
+	}
+	done, n := false, int64(0)
+	for _, d := range p.pending[:last+1] {
+		if d != done {
+			runs, done, n = append(runs, n), d, 0
+		}
+		n++
+	}
+	return p.base, append(runs, n)
 }
 
 // Unfinished is the number of tracked records not yet done.

@@ -1,6 +1,7 @@
 package lowwater
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -71,5 +72,36 @@ func TestConcurrentFinishReachesTheEnd(t *testing.T) {
 	wg.Wait()
 	if highest != n {
 		t.Fatalf("committed up to %d, want %d", highest, n)
+	}
+}
+
+func TestRunsAndExtend(t *testing.T) {
+	var p Partition
+	if base, runs := p.Runs(); base != -1 || runs != nil {
+		t.Fatalf("before tracking: %d %v", base, runs)
+	}
+	p.StartAt(10)
+	for _, o := range []int64{10, 11, 12, 13, 15} {
+		p.Add(o)
+	}
+	p.Done(12)
+	p.Done(13)
+	// 14 is a gap (finished); 15 is pending and ends no finished run.
+	if base, runs := p.Runs(); base != 10 || fmt.Sprint(runs) != "[2 3]" {
+		t.Fatalf("runs: %d %v, want 10 [2 3]", base, runs)
+	}
+	// 16 to 19 were never added: Extend counts them finished.
+	if mark := p.Extend(20); mark != 10 {
+		t.Fatalf("Extend moved the mark to %d with 10 pending", mark)
+	}
+	if base, runs := p.Runs(); base != 10 || fmt.Sprint(runs) != "[2 3 1 4]" {
+		t.Fatalf("runs after Extend: %d %v, want 10 [2 3 1 4]", base, runs)
+	}
+	p.Done(10)
+	if mark := p.Done(11); mark != 15 {
+		t.Fatalf("mark %d, want 15", mark)
+	}
+	if mark := p.Done(15); mark != 20 {
+		t.Fatalf("mark %d, want 20 (Extend's end)", mark)
 	}
 }

@@ -189,3 +189,68 @@ func NextTier(delays []time.Duration, tier, attempt, maxAttempts int, minWait ti
 	}
 	return last, false
 }
+
+// Action is what becomes of one task after an attempt.
+type Action int
+
+const (
+	// Done: delivered; the task ends.
+	Done Action = iota
+	// Again: the task is attempted again at Decision.At, from tier
+	// Decision.Tier (a retry topic for unordered webhooks; for ordered ones
+	// the task waits where it is, for the same delay).
+	Again
+	// Dead: the task goes to dead letters.
+	Dead
+	// DisableWebhook: the task goes to dead letters and the endpoint asked
+	// to be left alone (410).
+	DisableWebhook
+)
+
+func (a Action) String() string {
+	switch a {
+	case Done:
+		return "done"
+	case Again:
+		return "again"
+	case Dead:
+		return "dead"
+	case DisableWebhook:
+		return "disable"
+	}
+	return "unknown"
+}
+
+// Decision is what Decide says of one task.
+type Decision struct {
+	Action Action
+	// Tier is the retry tier of the next attempt (Again only).
+	Tier int
+	// At is when the next attempt may be made (Again only).
+	At time.Time
+}
+
+// Decide is the whole rule of what follows an attempt, for the first
+// delivery and the retries alike: a success ends the task, a 410 disables
+// the webhook, a refusal that no retry can cure (final) dead-letters at once,
+// and a failure is attempted again from the tier NextTier picks, at now plus
+// that tier's delay, until the attempts or the tiers run out.
+//
+// tier is the tier the failed attempt came from (NoTier for the first),
+// attempt its 1-based number, maxAttempts the webhook's limit (0: the tiers
+// alone limit it).
+func Decide(r Result, final bool, delays []time.Duration, tier, attempt, maxAttempts int, now time.Time) Decision {
+	switch {
+	case r.Kind == Success:
+		return Decision{Action: Done}
+	case r.Kind == Disable:
+		return Decision{Action: DisableWebhook}
+	case final || r.Kind == DeadLetter:
+		return Decision{Action: Dead}
+	}
+	next, dead := NextTier(delays, tier, attempt, maxAttempts, r.MinWait(now))
+	if dead {
+		return Decision{Action: Dead}
+	}
+	return Decision{Action: Again, Tier: next, At: now.Add(delays[next])}
+}
