@@ -93,6 +93,24 @@ func TestOrderPerKeyThroughFailuresAndAKill(t *testing.T) {
 	close(killed)
 	second := startProcess(t, bin, args...)
 
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		s := rcv.snapshot()
+		for _, h := range hooks {
+			for k := range keys {
+				xs := s.seqs[hookKey{h.id, entityOf(k)}]
+				seen := map[int]bool{}
+				for _, x := range xs {
+					seen[x] = true
+				}
+				if len(seen) != seqs {
+					t.Logf("DEBUG %s %s: %v", h.id, entityOf(k), xs)
+				}
+			}
+		}
+	})
 	kafkatest.WaitFor(t, 120*time.Second, "every (event, webhook) pair answered 2xx", func() error {
 		return kafkatest.Reached(rcv.delivered(), pairs)
 	})

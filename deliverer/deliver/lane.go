@@ -45,7 +45,7 @@ type lane struct {
 }
 
 // take is partition.take for a record of the lane's webhook; p.mu is held.
-func (l *lane) take(o int64, partDone finished) *tracker {
+func (l *lane) take(o int64) *tracker {
 	if o < l.next {
 		return nil
 	}
@@ -55,7 +55,7 @@ func (l *lane) take(o int64, partDone finished) *tracker {
 	}
 	l.next = o + 1
 	l.trk.lw.Add(o)
-	if l.done.has(o) || partDone.has(o) {
+	if l.done.has(o) {
 		l.part.finishIn(&l.trk, o)
 		return nil
 	}

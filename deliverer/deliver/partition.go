@@ -120,7 +120,7 @@ func (p *partition) take(rec *kgo.Record) *tracker {
 			p.main.lw.Add(o)
 			p.finishIn(&p.main, o)
 		}
-		return l.take(o, p.done)
+		return l.take(o)
 	}
 	if o < p.next {
 		return nil
