@@ -24,26 +24,42 @@ type Harness struct {
 	Events   *load.Events
 	API      *load.API
 	// Webhooks are the ids of the webhooks that should receive every
-	// event (not the dead ones).
-	Webhooks []string
-	base     string
-	srv      *http.Server
+	// event (not the dead, refused or slow ones), and Behaviour their
+	// receiver behaviour.
+	Webhooks  []string
+	Behaviour string
+	base      string
+	srv       *http.Server
 	// measured is when the last warm-up ended: events produced before it
 	// are not counted.
 	measured time.Time
 }
 
-// New starts the receiver and the producer against s. Flaky endpoints answer
-// 500 to errorRate of the requests, but at most maxFailures times to one
-// message (0: no cap).
-func New(ctx context.Context, s *stack.Stack, errorRate float64, maxFailures, eventSize int) (*Harness, error) {
+// Config shapes the receiver and the events.
+type Config struct {
+	// ErrorRate is the share of requests Flaky endpoints answer 500, but
+	// at most MaxFailures times to one message (0: no cap).
+	ErrorRate   float64
+	MaxFailures int
+	// SlowAnswer is how long Slow endpoints take to answer.
+	SlowAnswer time.Duration
+	// EventSize is the approximate JSON size of an event in bytes.
+	EventSize int
+}
+
+// New starts the receiver and the producer against s.
+func New(ctx context.Context, s *stack.Stack, cfg Config) (*Harness, error) {
 	h := &Harness{Stack: s, API: load.NewAPI(s.APIURL, stack.AdminToken)}
-	ev, err := load.NewEvents(ctx, s.Brokers, s.RegistryURL, s.Prefix, eventSize)
+	ev, err := load.NewEvents(ctx, s.Brokers, s.RegistryURL, s.Prefix, cfg.EventSize)
 	if err != nil {
 		return nil, fmt.Errorf("producer: %w", err)
 	}
 	h.Events = ev
-	h.Receiver = receiver.New(receiver.Config{ErrorRate: errorRate, MaxFailures: maxFailures, ProducedAt: ev.ProducedAt})
+	h.Receiver = receiver.New(receiver.Config{ErrorRate: cfg.ErrorRate, MaxFailures: cfg.MaxFailures, SlowAnswer: cfg.SlowAnswer,
+		Lookup: func(id string) (receiver.Event, bool) {
+			p, ok := ev.Lookup(id)
+			return receiver.Event{ProducedAt: p.At, Key: p.Key, Seq: p.Seq}, ok
+		}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		ev.Close()
@@ -62,23 +78,47 @@ func (h *Harness) Close() {
 	h.Events.Close()
 }
 
-// AddWebhooks creates n webhooks whose endpoints behave as behaviour
-// (receiver.OK, Flaky or Dead), each holding filter (none when empty); all
-// but Dead ones are expected to receive every event, so a filter must take
-// every event the load produces.
-func (h *Harness) AddWebhooks(ctx context.Context, n int, behaviour, filter string) error {
+// AddWebhooks creates n webhooks shaped by spec whose endpoints behave as
+// behaviour (a receiver behaviour) and returns their ids. OK and Flaky ones
+// are expected to receive every event, so their filter must take every
+// event the load produces, and one run has one such behaviour.
+func (h *Harness) AddWebhooks(ctx context.Context, n int, behaviour string, spec load.Spec) ([]string, error) {
 	urls := make([]string, n)
 	for i := range urls {
 		urls[i] = fmt.Sprintf("%s/%s/%d", h.base, behaviour, len(h.Webhooks)+i)
 	}
-	ids, err := h.API.CreateWebhooks(ctx, "bench-"+behaviour, urls, filter)
+	ids, err := h.API.CreateWebhooks(ctx, "bench-"+behaviour, urls, spec)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if behaviour != receiver.Dead {
+	if behaviour == receiver.OK || behaviour == receiver.Flaky {
+		if h.Behaviour != "" && h.Behaviour != behaviour {
+			return nil, fmt.Errorf("webhooks of behaviour %s beside %s: one run counts one behaviour as every event's", behaviour, h.Behaviour)
+		}
+		h.Behaviour = behaviour
 		h.Webhooks = append(h.Webhooks, ids...)
 	}
-	return nil
+	return ids, nil
+}
+
+// AddRefused creates n webhooks shaped by spec whose endpoint refuses
+// connections: a loopback port that was listened on and closed, so the
+// kernel answers a connection attempt with a reset (until some process
+// happens to take the port again).
+func (h *Harness) AddRefused(ctx context.Context, n int, spec load.Spec) ([]string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		return nil, err
+	}
+	urls := make([]string, n)
+	for i := range urls {
+		urls[i] = fmt.Sprintf("http://%s/refused/%d", addr, i)
+	}
+	return h.API.CreateWebhooks(ctx, "bench-refused", urls, spec)
 }
 
 // WarmUp produces one event and waits until every expected webhook has it,
@@ -86,7 +126,7 @@ func (h *Harness) AddWebhooks(ctx context.Context, n int, behaviour, filter stri
 // measured part; then it forgets the counts.
 func (h *Harness) WarmUp(ctx context.Context, timeout time.Duration) error {
 	before := h.Receiver.Counts().Delivered
-	if err := h.Events.Produce(ctx, 1, 0); err != nil {
+	if err := h.Events.Produce(ctx, 1, 0, nil); err != nil {
 		return err
 	}
 	if err := h.WaitDelivered(ctx, before+len(h.Webhooks), timeout, timeout); err != nil {

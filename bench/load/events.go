@@ -11,16 +11,35 @@ import (
 	"github.com/hookstream/hookstream/schemas"
 )
 
-// Events produces metadata events and remembers when each went out.
+// Events produces metadata events and remembers when each went out and
+// where it stands among the events of its key.
 type Events struct {
 	client *producer.Client
 	synth  *producer.Synthetic
 	size   int
 
 	mu       sync.RWMutex
-	produced map[string]time.Time
-	errs     []error
+	produced map[string]Produced
+	// seqs is the number of events produced so far per key.
+	seqs map[string]int
+	errs []error
 }
+
+// Produced is what the benchmark knows of an event it produced.
+type Produced struct {
+	At time.Time
+	// Key is the record's Kafka key, the entity id; Seq is the event's
+	// place among the events of that key, from 1. One goroutine hands the
+	// events to an idempotent producer, which keeps a partition's records
+	// in the order they were handed over, so Seq is the order of the
+	// source log.
+	Key string
+	Seq int
+}
+
+// Shape adjusts the i-th event of a Produce call (from 0) before it is
+// sent: its entity id, which is its key, or its tags.
+type Shape func(i int, ev *schemas.MetadataChangeEvent)
 
 // NewEvents connects a producer to the stack.
 func NewEvents(ctx context.Context, brokers []string, registryURL, prefix string, size int) (*Events, error) {
@@ -28,7 +47,8 @@ func NewEvents(ctx context.Context, brokers []string, registryURL, prefix string
 	if err != nil {
 		return nil, err
 	}
-	return &Events{client: client, synth: producer.NewSynthetic(1, time.Now), size: size, produced: map[string]time.Time{}}, nil
+	return &Events{client: client, synth: producer.NewSynthetic(1, time.Now), size: size,
+		produced: map[string]Produced{}, seqs: map[string]int{}}, nil
 }
 
 // Close closes the producer.
@@ -36,10 +56,17 @@ func (e *Events) Close() { e.client.Close() }
 
 // ProducedAt is when the event was handed to the producer.
 func (e *Events) ProducedAt(id string) (time.Time, bool) {
+	p, ok := e.Lookup(id)
+	return p.At, ok
+}
+
+// Lookup is what was produced as event id; false for an event this run did
+// not produce.
+func (e *Events) Lookup(id string) (Produced, bool) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	t, ok := e.produced[id]
-	return t, ok
+	p, ok := e.produced[id]
+	return p, ok
 }
 
 // IDs are the ids of every event produced so far.
@@ -53,18 +80,23 @@ func (e *Events) IDs() []string {
 	return ids
 }
 
-// Produce sends n events at rate per second (0: as fast as the producer
-// takes them) and waits until every one is acknowledged.
-func (e *Events) Produce(ctx context.Context, n int, rate float64) error {
+// Produce sends n events, each adjusted by shape when it is not nil, at
+// rate per second (0: as fast as the producer takes them) and waits until
+// every one is acknowledged.
+func (e *Events) Produce(ctx context.Context, n int, rate float64, shape Shape) error {
 	pacer := producer.NewPacer(rate)
 	var wg sync.WaitGroup
-	for range n {
+	for i := range n {
 		if err := pacer.Wait(ctx); err != nil {
 			return err
 		}
 		ev := e.event()
+		if shape != nil {
+			shape(i, ev)
+		}
 		e.mu.Lock()
-		e.produced[ev.EventID] = time.Now()
+		e.seqs[ev.Entity.ID]++
+		e.produced[ev.EventID] = Produced{At: time.Now(), Key: ev.Entity.ID, Seq: e.seqs[ev.Entity.ID]}
 		e.mu.Unlock()
 		wg.Add(1)
 		err := e.client.EmitMetadataAsync(ctx, ev, func(err error) {

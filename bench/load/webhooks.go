@@ -24,10 +24,18 @@ func NewAPI(url, token string) *API {
 	return &API{URL: url, Token: token, client: &http.Client{Timeout: 30 * time.Second}}
 }
 
+// Spec is what a benchmark sets in a webhook beyond its URL; an empty field
+// is left to the API's default.
+type Spec struct {
+	// Filter is a filter expression (none when empty).
+	Filter string
+	// Ordering is entity, endpoint or none.
+	Ordering string
+}
+
 // CreateWebhooks creates one global webhook for every URL, subscribed to
-// every event type and, when filter is not empty, holding that filter
-// expression, and returns their ids in order.
-func (a *API) CreateWebhooks(ctx context.Context, namePrefix string, urls []string, filter string) ([]string, error) {
+// every event type and shaped by spec, and returns their ids in order.
+func (a *API) CreateWebhooks(ctx context.Context, namePrefix string, urls []string, spec Spec) ([]string, error) {
 	var ids []string
 	// The API takes at most 100 webhooks per request.
 	for start := 0; start < len(urls); start += 100 {
@@ -36,8 +44,11 @@ func (a *API) CreateWebhooks(ctx context.Context, namePrefix string, urls []stri
 		for i := start; i < end; i++ {
 			w := map[string]any{"name": fmt.Sprintf("%s-%d", namePrefix, i), "url": urls[i],
 				"global": true, "eventTypes": []string{"*"}}
-			if filter != "" {
-				w["filter"] = filter
+			if spec.Filter != "" {
+				w["filter"] = spec.Filter
+			}
+			if spec.Ordering != "" {
+				w["ordering"] = spec.Ordering
 			}
 			batch = append(batch, w)
 		}

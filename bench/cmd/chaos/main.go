@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/hookstream/hookstream/bench/harness"
+	"github.com/hookstream/hookstream/bench/load"
 	"github.com/hookstream/hookstream/bench/proc"
 	"github.com/hookstream/hookstream/bench/receiver"
 	"github.com/hookstream/hookstream/bench/stack"
@@ -159,12 +160,12 @@ func run(ctx context.Context, f *flags) (*result, error) {
 		return res, err
 	}
 	defer s.Stop()
-	h, err := harness.New(ctx, s, f.errorRate, len(tiers)/2, 512)
+	h, err := harness.New(ctx, s, harness.Config{ErrorRate: f.errorRate, MaxFailures: len(tiers) / 2, EventSize: 512})
 	if err != nil {
 		return res, err
 	}
 	defer h.Close()
-	if err := h.AddWebhooks(ctx, f.webhooks, receiver.Flaky, ""); err != nil {
+	if _, err := h.AddWebhooks(ctx, f.webhooks, receiver.Flaky, load.Spec{}); err != nil {
 		return res, err
 	}
 	if err := h.WarmUp(ctx, 2*time.Minute); err != nil {
@@ -191,7 +192,7 @@ func run(ctx context.Context, f *flags) (*result, error) {
 	defer stopChaos()
 	go func() { chaosDone <- havoc(chaosCtx, f, s, rng, produceFor, res) }()
 
-	if err := h.Events.Produce(ctx, f.events, f.rate); err != nil {
+	if err := h.Events.Produce(ctx, f.events, f.rate, nil); err != nil {
 		// A restart in flight would start a process after Stop ran.
 		stopChaos()
 		<-chaosDone

@@ -28,6 +28,9 @@ type run struct {
 	args   []string
 	// check says whether the figures meet the target.
 	check func(r map[string]any) bool
+	// note, when set, adds figures beyond the table's columns to the
+	// scenario's cell.
+	note func(r map[string]any) string
 }
 
 func num(r map[string]any, k string) float64 {
@@ -38,33 +41,46 @@ func num(r map[string]any, k string) float64 {
 func runs(real bool) []run {
 	rs := []run{
 		{"Steady burst, embedded broker (10 webhooks × 10,000 events of 1 KiB)", "≥ 10,000 deliveries/s", "bench",
-			[]string{"--events", "10000"}, func(r map[string]any) bool { return num(r, "deliveriesPerSecond") >= 10000 && num(r, "lost") == 0 }},
+			[]string{"--events", "10000"}, func(r map[string]any) bool { return num(r, "deliveriesPerSecond") >= 10000 && num(r, "lost") == 0 }, nil},
 		{"Latency at 1,000 events/s, embedded (1 webhook)", "p99 < 100 ms", "bench",
-			[]string{"--events", "5000", "--rate", "1000", "--webhooks", "1"}, func(r map[string]any) bool { return num(r, "p99Ms") < 100 && num(r, "lost") == 0 }},
+			[]string{"--events", "5000", "--rate", "1000", "--webhooks", "1"}, func(r map[string]any) bool { return num(r, "p99Ms") < 100 && num(r, "lost") == 0 }, nil},
 		{"Latency at 1,000 events/s, embedded (10 webhooks: 10,000 deliveries/s)", "p99 < 100 ms", "bench",
-			[]string{"--events", "10000", "--rate", "1000"}, func(r map[string]any) bool { return num(r, "p99Ms") < 100 && num(r, "lost") == 0 }},
+			[]string{"--events", "10000", "--rate", "1000"}, func(r map[string]any) bool { return num(r, "p99Ms") < 100 && num(r, "lost") == 0 }, nil},
 		{"Fan-out: one event to 100 webhooks", "no loss", "bench",
-			[]string{"--scenario", "fanout"}, func(r map[string]any) bool { return num(r, "lost") == 0 }},
+			[]string{"--scenario", "fanout"}, func(r map[string]any) bool { return num(r, "lost") == 0 }, nil},
 		{"1,000 endpoints", "peak RSS < 300 MB per process", "bench",
-			[]string{"--scenario", "endpoints"}, func(r map[string]any) bool { return num(r, "peakRssMb") < 300 && num(r, "lost") == 0 }},
+			[]string{"--scenario", "endpoints"}, func(r map[string]any) bool { return num(r, "peakRssMb") < 300 && num(r, "lost") == 0 }, nil},
 		{"One dead endpoint beside 10 healthy ones", "healthy keep ≥ 90%", "bench",
-			[]string{"--scenario", "dead"}, func(r map[string]any) bool { return num(r, "healthyShare") >= 0.9 && num(r, "lost") == 0 }},
+			[]string{"--scenario", "dead"}, func(r map[string]any) bool { return num(r, "healthyShare") >= 0.9 && num(r, "lost") == 0 }, healthyNote},
 		{"Retry storm: 30% of answers are 500", "no loss", "bench",
-			[]string{"--scenario", "storm"}, func(r map[string]any) bool { return num(r, "lost") == 0 }},
+			[]string{"--scenario", "storm"}, func(r map[string]any) bool { return num(r, "lost") == 0 }, nil},
+		{"Burst with the default retry tiers, embedded (10 webhooks × 10,000 events: 100,000 deliveries)", "0 moved to a retry tier, no loss", "bench",
+			[]string{"--scenario", "burst"}, func(r map[string]any) bool { return moved(r) == 0 && num(r, "lost") == 0 }, burstNote},
+		{"Ordered by entity vs unordered, embedded (10 webhooks × 10,000 entities × 3 updates, keyed by entity)", "ordered ≥ 90% of unordered, 0 order violations", "bench",
+			[]string{"--scenario", "ordered"}, func(r map[string]any) bool {
+				un, _ := r["unordered"].(map[string]any)
+				return num(r, "orderedShare") >= 0.9 && inOrder(r) && num(r, "lost") == 0 && un != nil && num(un, "lost") == 0
+			}, orderedNote},
+		{"One hot entity ordered, embedded (10,000 updates of one key to one webhook)", "0 order violations, no loss", "bench",
+			[]string{"--scenario", "hot"}, func(r map[string]any) bool { return inOrder(r) && num(r, "lost") == 0 }, hotNote},
+		{"Isolation with the default tiers: 10 healthy webhooks beside one endpoint answering after 5 s and one refusing connections", "healthy keep ≥ 90%, the slow one gets every delivery", "bench",
+			[]string{"--scenario", "isolation"}, func(r map[string]any) bool {
+				return num(r, "healthyShare") >= 0.9 && num(r, "slowExpected") > 0 && num(r, "slowDelivered") == num(r, "slowExpected") && num(r, "lost") == 0
+			}, isolationNote},
 		// The in-process kfake broker has taken minutes to settle its
 		// group rebalances under this churn (routers waiting in JoinGroup):
 		// the run waits that out rather than count late pairs as lost.
 		{"Chaos, embedded broker (in-process kfake): SIGKILLed routers and deliverers, flaky endpoints", "lost = 0", "chaos",
-			[]string{"--quiet", "4m", "--timeout", "8m"}, func(r map[string]any) bool { return num(r, "lost") == 0 }},
+			[]string{"--quiet", "4m", "--timeout", "8m"}, func(r map[string]any) bool { return num(r, "lost") == 0 }, nil},
 	}
 	if real {
 		rs = append(rs,
 			run{"Steady burst, real Kafka (router, deliverer, API as processes)", "≥ 5,000 deliveries/s", "bench",
-				[]string{"--kafka", "real", "--events", "10000"}, func(r map[string]any) bool { return num(r, "deliveriesPerSecond") >= 5000 && num(r, "lost") == 0 }},
+				[]string{"--kafka", "real", "--events", "10000"}, func(r map[string]any) bool { return num(r, "deliveriesPerSecond") >= 5000 && num(r, "lost") == 0 }, nil},
 			run{"1,000 endpoints, real Kafka", "peak RSS < 300 MB per process", "bench",
-				[]string{"--kafka", "real", "--scenario", "endpoints"}, func(r map[string]any) bool { return num(r, "peakRssMb") < 300 && num(r, "lost") == 0 }},
+				[]string{"--kafka", "real", "--scenario", "endpoints"}, func(r map[string]any) bool { return num(r, "peakRssMb") < 300 && num(r, "lost") == 0 }, nil},
 			run{"Chaos, real Kafka: SIGKILLs and a broker restart", "lost = 0", "chaos",
-				[]string{"--kafka", "real"}, func(r map[string]any) bool { return num(r, "lost") == 0 }},
+				[]string{"--kafka", "real"}, func(r map[string]any) bool { return num(r, "lost") == 0 }, nil},
 		)
 	}
 	return rs
@@ -107,6 +123,7 @@ func main() {
 		}
 	}
 	fmt.Fprintf(&b, "\nNotes on reading the table: deliveries/s counts first receipts of distinct (event, webhook) pairs from the first\nproduce to the last receipt; latency is produce call to receipt at the endpoint; CPU and RSS are of the hookstream\nprocesses only (one `hookstream dev` process when embedded, which also holds the broker and all its data in\nmemory; router, deliverer and API with real Kafka), not of the bench tool's producer and receiver, which share the\nsame two cores. In the dead-endpoint row deliveries/s is the healthy webhooks' with the dead one present; the\nbaseline without it is in the raw line.\n")
+	notes(&b, runs(*real), results)
 	// § stands for a backquote, which a raw string cannot hold.
 	b.WriteString("\n" + strings.ReplaceAll(optimisationNotes, "§", "`"))
 	profileSection(ctx, &b)
@@ -144,8 +161,8 @@ func row(b *bytes.Buffer, i int, r run, res map[string]any, met string) {
 		return
 	}
 	extra := ""
-	if share, ok := res["healthyShare"].(float64); ok {
-		extra = fmt.Sprintf(" (healthy keep %.0f%%)", 100*share)
+	if r.note != nil {
+		extra = " (" + r.note(res) + ")"
 	}
 	fmt.Fprintf(b, "| %d. %s%s | %s | %s | %.0f | %.1f / %.1f / %.1f | %.3f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", i, r.title, extra, r.target, met,
 		num(res, "deliveriesPerSecond"), num(res, "p50Ms"), num(res, "p95Ms"), num(res, "p99Ms"), num(res, "cpuSecondsPer1k"),

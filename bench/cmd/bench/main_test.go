@@ -1,0 +1,83 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookstream/hookstream/bench/stack"
+	"github.com/hookstream/hookstream/platform/config"
+)
+
+func TestParseTakesEachScenariosDefaultsAndNamesWhatItChanges(t *testing.T) {
+	const product = "1m,5m,15m,1h,4h,12h"
+	var st config.Durations
+	if err := st.Set(stack.ShortTiers); err != nil {
+		t.Fatal(err)
+	}
+	short := tiersText(st)
+	for _, c := range []struct {
+		args              string
+		webhooks, events  int
+		ordering, tiers   string
+		quiet             time.Duration
+		changed           string // a substring of the changed defaults; "" none
+		entities, updates int
+	}{
+		{args: "", webhooks: 10, events: 10000, tiers: short, quiet: time.Minute, changed: "instead of " + product + ": short"},
+		{args: "--scenario burst", webhooks: 10, events: 10000, tiers: product, quiet: 90 * time.Second},
+		{args: "--scenario burst --retry-tiers 1m,5m,15m,1h,4h,12h", webhooks: 10, events: 10000, tiers: product, quiet: 90 * time.Second},
+		{args: "--scenario burst --retry-tiers 2m", webhooks: 10, events: 10000, tiers: "2m", quiet: 150 * time.Second, changed: "retry tiers 2m instead of " + product + " (--retry-tiers)"},
+		{args: "--scenario ordered", webhooks: 10, events: 30000, entities: 10000, updates: 3, tiers: product, quiet: 90 * time.Second},
+		{args: "--scenario ordered --entities 100 --updates 2 --quiet 5s", webhooks: 10, events: 200, entities: 100, updates: 2, tiers: product, quiet: 5 * time.Second},
+		{args: "--scenario hot", webhooks: 1, events: 10000, entities: 1, updates: 10000, ordering: "entity", tiers: product, quiet: 90 * time.Second},
+		{args: "--scenario isolation --partitions 6", webhooks: 10, events: 10000, tiers: product, quiet: 90 * time.Second, changed: "--partitions set on the command line"},
+		{args: "--scenario storm --ordering none", webhooks: 10, events: 10000, ordering: "none", tiers: short, quiet: time.Minute, changed: "storm's retries"},
+	} {
+		f, err := parse(strings.Fields(c.args), io.Discard)
+		if err != nil {
+			t.Errorf("%q: %v", c.args, err)
+			continue
+		}
+		if f.webhooks != c.webhooks || f.events != c.events || f.entities != c.entities || f.updates != c.updates || f.ordering != c.ordering {
+			t.Errorf("%q: webhooks %d, events %d, entities %d × updates %d, ordering %q; want %d, %d, %d × %d, %q",
+				c.args, f.webhooks, f.events, f.entities, f.updates, f.ordering, c.webhooks, c.events, c.entities, c.updates, c.ordering)
+		}
+		if tiersText(f.tiers) != c.tiers || f.quiet != c.quiet {
+			t.Errorf("%q: tiers %s, quiet %s; want %s, %s", c.args, tiersText(f.tiers), f.quiet, c.tiers, c.quiet)
+		}
+		changed := strings.Join(f.changed, "; ")
+		if (c.changed == "") != (changed == "") || !strings.Contains(changed, c.changed) {
+			t.Errorf("%q: changed defaults %q, want %q", c.args, changed, c.changed)
+		}
+	}
+}
+
+func TestParseRefusesWhatAScenarioDecidesItself(t *testing.T) {
+	for _, args := range []string{
+		"--scenario ordered --events 10",
+		"--scenario ordered --ordering entity",
+		"--scenario steady --entities 10",
+		"--scenario hot --ordering sideways",
+		"--scenario nosuch",
+		"--scenario isolation --slow-events 0",
+	} {
+		if _, err := parse(strings.Fields(args), io.Discard); err == nil {
+			t.Errorf("%q was accepted", args)
+		}
+	}
+}
+
+func TestMovedAndOrderErrors(t *testing.T) {
+	two := 2.0
+	if (&result{}).movedErr() != nil || (&result{MovedToTier: 3}).movedErr() == nil || (&result{DeferredMetric: &two}).movedErr() == nil {
+		t.Error("movedErr does not tell a run that moved tasks from one that did not")
+	}
+	if (&result{Ordering: "entity"}).orderErr() != nil || (&result{Ordering: "none", OrderViolations: 5}).orderErr() != nil {
+		t.Error("orderErr failed a run in order, or an unordered one")
+	}
+	if (&result{Ordering: "entity", OrderViolations: 1}).orderErr() == nil || (&result{Ordering: "entity", KeyOverlaps: 1}).orderErr() == nil {
+		t.Error("orderErr passed an ordered run with a violation or an overlap")
+	}
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// byScenario finds the embedded row run with --scenario name.
+func byScenario(t *testing.T, name string) run {
+	t.Helper()
+	for _, r := range runs(false) {
+		if i := slices.Index(r.args, "--scenario"); i >= 0 && r.args[i+1] == name {
+			return r
+		}
+	}
+	t.Fatalf("no row runs --scenario %s", name)
+	return run{}
+}
+
+func decode(t *testing.T, line string) map[string]any {
+	t.Helper()
+	var r map[string]any
+	if err := json.Unmarshal([]byte(line), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestIssue15RowsJudgeTheirTargets(t *testing.T) {
+	for _, c := range []struct {
+		scenario, line string
+		met            bool
+	}{
+		{"burst", `{"lost":0,"movedToTier":0}`, true},
+		{"burst", `{"lost":0,"movedToTier":0,"deferredMetric":0}`, true},
+		{"burst", `{"lost":0,"movedToTier":4188,"deferredMetric":4188}`, false},
+		{"burst", `{"lost":0,"movedToTier":0,"deferredMetric":3}`, false},
+		{"burst", `{"lost":1,"movedToTier":0}`, false},
+		{"ordered", `{"lost":0,"orderedShare":0.93,"orderViolations":0,"keyOverlaps":0,"unordered":{"lost":0}}`, true},
+		{"ordered", `{"lost":0,"orderedShare":0.85,"orderViolations":0,"keyOverlaps":0,"unordered":{"lost":0}}`, false},
+		{"ordered", `{"lost":0,"orderedShare":1.1,"orderViolations":2,"keyOverlaps":0,"unordered":{"lost":0}}`, false},
+		{"ordered", `{"lost":0,"orderedShare":1.1,"orderViolations":0,"keyOverlaps":1,"unordered":{"lost":0}}`, false},
+		{"ordered", `{"lost":0,"orderedShare":1.1,"orderViolations":0,"keyOverlaps":0}`, false},
+		{"hot", `{"lost":0,"orderViolations":0,"keyOverlaps":0}`, true},
+		{"hot", `{"lost":0,"orderViolations":390,"keyOverlaps":1}`, false},
+		{"isolation", `{"lost":0,"healthyShare":0.95,"slowExpected":160,"slowDelivered":160}`, true},
+		{"isolation", `{"lost":0,"healthyShare":0.95,"slowExpected":160,"slowDelivered":159}`, false},
+		{"isolation", `{"lost":0,"healthyShare":0.87,"slowExpected":160,"slowDelivered":160}`, false},
+		{"isolation", `{"lost":0,"healthyShare":0.95}`, false},
+	} {
+		r := byScenario(t, c.scenario)
+		if got := r.check(decode(t, c.line)); got != c.met {
+			t.Errorf("%s %s: met %v, want %v", c.scenario, c.line, got, c.met)
+		}
+	}
+}
+
+func TestRowsShowTheirNotes(t *testing.T) {
+	var b bytes.Buffer
+	row(&b, 13, byScenario(t, "ordered"), decode(t, `{"deliveriesPerSecond":9000,"orderedShare":0.9,"orderViolations":0,"keyOverlaps":0,"movedToTier":0,"unordered":{"deliveriesPerSecond":10000}}`), "yes")
+	row(&b, 15, byScenario(t, "isolation"), decode(t, `{"healthyShare":0.91,"slowExpected":160,"slowDelivered":160,"slowSeconds":52.5}`), "yes")
+	row(&b, 6, byScenario(t, "dead"), decode(t, `{"healthyShare":0.95}`), "yes")
+	for _, want := range []string{
+		"ordered 9000 vs unordered 10000 deliveries/s: 90%; 0 order violations",
+		"healthy keep 91%; the slow endpoint got 160 of 160, the last 52.5 s after the first produce",
+		"One dead endpoint beside 10 healthy ones (healthy keep 95%)",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("rows lack %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestNotesNameEachRowsTiers(t *testing.T) {
+	rs := runs(false)
+	results := map[string]map[string]any{}
+	for _, r := range rs {
+		results[r.title] = map[string]any{"retryTiers": "1m,5m,15m,1h,4h,12h"}
+	}
+	results[rs[0].title] = decode(t, `{"retryTiers":"100ms,3s","changedDefaults":["retry tiers 100ms,3s instead of 1m,5m,15m,1h,4h,12h: short"]}`)
+	iso := byScenario(t, "isolation")
+	results[iso.title] = decode(t, `{"retryTiers":"1m,5m,15m,1h,4h,12h","slowExpected":160,"events":10000}`)
+	var b bytes.Buffer
+	notes(&b, rs, results)
+	for _, want := range []string{
+		"- rows 1: retry tiers 100ms,3s instead of 1m,5m,15m,1h,4h,12h: short",
+		"retry tiers 1m,5m,15m,1h,4h,12h, no default changed",
+		"160 of the 10000 events (`--slow-events`)",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("notes lack %q:\n%s", want, b.String())
+		}
+	}
+}
