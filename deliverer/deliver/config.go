@@ -1,9 +1,3 @@
-// Package deliver is the deliverer's run loop: it consumes the deliveries
-// topic and every retry tier in the hookstream-deliverer group, sends each
-// task to its webhook (pick → sign → send → classify → record), moves failures
-// to the next tier or the dead-letter topic, writes every attempt and the
-// webhook's status, and commits a partition only up to the lowest record whose
-// outcome is not yet durably written.
 package deliver
 
 import (
@@ -38,10 +32,10 @@ type Config struct {
 	// MaxInFlightPerEndpoint bounds HTTP requests in flight to one webhook,
 	// so one slow endpoint cannot take every slot.
 	MaxInFlightPerEndpoint int
-	// EndpointQueue bounds tasks waiting in memory for one webhook (or more:
-	// see endpoint.queueLimit); beyond it a task is deferred to the first
-	// retry tier, so an endpoint slower than its inflow waits in Kafka
-	// instead of filling the process.
+	// EndpointQueue is how many tasks one webhook may hold in memory (or
+	// more: see endpoint.queueLimit) before, if it is failing or slower than
+	// its inflow for a sustained time, it is parked: its tasks wait in Kafka
+	// instead of filling the process (lane.go).
 	EndpointQueue int
 	// MaxPending bounds records fetched and not finished; the poll loop
 	// stops fetching at the bound.
@@ -78,7 +72,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	c.Webhooks.RegisterSending(fs)
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", def.MaxInFlight, "HTTP requests in flight in this process")
 	fs.IntVar(&c.MaxInFlightPerEndpoint, "max-in-flight-per-endpoint", def.MaxInFlightPerEndpoint, "HTTP requests in flight to one webhook")
-	fs.IntVar(&c.EndpointQueue, "endpoint-queue", def.EndpointQueue, "tasks waiting in memory for one webhook (or 5 s of its measured pace, or its share of --max-pending among webhooks with work, if more) before more are deferred to the first retry tier")
+	fs.IntVar(&c.EndpointQueue, "endpoint-queue", def.EndpointQueue, "tasks one webhook may hold in memory (or 5 s of its measured pace, or its share of --max-pending among webhooks with work, if more) before it is parked when failing or slower than its inflow: its tasks then wait in Kafka until it has room (docs/delivery.md)")
 	fs.IntVar(&c.MaxPending, "max-pending", def.MaxPending, "records fetched and not yet finished before fetching stops")
 	fs.IntVar(&c.CircuitThreshold, "circuit-threshold", def.CircuitThreshold, "consecutive unanswered attempts that open an endpoint's circuit")
 	fs.DurationVar(&c.CircuitCooldown, "circuit-cooldown", def.CircuitCooldown, "how long an open circuit waits before a probe")

@@ -189,6 +189,11 @@ func (d *Deliverer) consume(ctx context.Context, base []kgo.Opt) error {
 		// A crashed deliverer's partitions move on after this long
 		// (franz-go's default is 45 s).
 		kgo.SessionTimeout(10*time.Second),
+		// An ordered key's next task waits for its previous outcome's
+		// records, so lingering for a batch would be added to every task
+		// of a hot key; under load batches still form while produce
+		// requests are in flight.
+		kgo.ProducerLinger(0),
 	)...)
 	if err != nil {
 		return fmt.Errorf("deliverer: consumer: %w", err)
