@@ -45,7 +45,13 @@ func delivererConfig(env *kafkatest.Env) deliver.Config {
 // startDeliverer runs a deliverer in process until the test ends.
 func startDeliverer(t testing.TB, cfg deliver.Config) *deliver.Deliverer {
 	t.Helper()
-	d, err := deliver.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry())
+	return startDelivererWith(t, cfg, prometheus.NewRegistry())
+}
+
+// startDelivererWith is startDeliverer with the registry its metrics go to.
+func startDelivererWith(t testing.TB, cfg deliver.Config, reg prometheus.Registerer) *deliver.Deliverer {
+	t.Helper()
+	d, err := deliver.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), reg)
 	if err != nil {
 		t.Fatal(err)
 	}

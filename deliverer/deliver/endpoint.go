@@ -35,7 +35,9 @@ type endpoint struct {
 	// is under it. failing: the last attempt failed.
 	fullSince time.Time
 	failing   bool
-	workers   int
+	// probe unparks a failing endpoint's lanes once in a while (see park).
+	probe   *time.Timer
+	workers int
 	// inLine is guarded by the pool's mu.
 	inLine  bool
 	limit   float64 // the rate the limiter was built for
@@ -77,18 +79,22 @@ func (e *endpoint) queueLimit(now time.Time) int {
 }
 
 // moveAside reports whether the endpoint's next job should not be held in
-// memory: the endpoint is over its queue limit and failing (its last
-// attempt failed, or its circuit is not closed), or has been over it for
-// slowFor. Called with e.mu held.
+// memory: the endpoint is not healthy — it is failing (its last attempt
+// failed, or its circuit is not closed) or has been over its queue limit
+// for slowFor — and it is over its limit, or the process's pending budget
+// is full (a failing endpoint must not hold the fetching of the others).
+// Called with e.mu held.
 func (e *endpoint) moveAside(now time.Time) bool {
-	if len(e.live) < e.queueLimit(now) {
+	over := len(e.live) >= e.queueLimit(now)
+	switch {
+	case !over:
 		e.fullSince = time.Time{}
-		return false
-	}
-	if e.fullSince.IsZero() {
+	case e.fullSince.IsZero():
 		e.fullSince = now
 	}
-	return e.failing || e.breaker.State(now) != circuit.Closed || now.Sub(e.fullSince) >= slowFor
+	failing := e.failing || e.breaker.State(now) != circuit.Closed
+	slow := over && now.Sub(e.fullSince) >= slowFor
+	return (failing || slow) && (over || e.d.budget.room() == 0)
 }
 
 // queued replaces the queue and keeps the count of endpoints with work.
@@ -313,11 +319,34 @@ func (e *endpoint) abandoned(j *job) {
 	e.mu.Unlock()
 }
 
-// roomAgain unparks the endpoint's lanes once it holds less than half its
-// queue limit, and returns the partitions to rewind for them. Called with
-// e.mu held.
+// roomAgain unparks the endpoint's lanes once it answers (its last attempt
+// did not fail) and holds less than half its queue limit, and returns the
+// partitions to rewind for them. Called with e.mu held.
 func (e *endpoint) roomAgain() []*partition {
-	if len(e.parked) == 0 || len(e.live) >= e.queueLimit(time.Now())/2 {
+	if e.failing || len(e.parked) == 0 || len(e.live) >= e.queueLimit(time.Now())/2 {
+		return nil
+	}
+	return e.unparkAll()
+}
+
+// probeParked takes a failing endpoint's parked tasks up again, so that
+// attempts find out whether it answers; if not, they park it again.
+func (e *endpoint) probeParked() {
+	e.mu.Lock()
+	e.probe = nil
+	rewinds := e.unparkAll()
+	e.mu.Unlock()
+	e.d.rewind(rewinds)
+}
+
+// unparkAll lets every parked lane of the endpoint take records again and
+// returns the partitions to rewind. Called with e.mu held.
+func (e *endpoint) unparkAll() []*partition {
+	if e.probe != nil {
+		e.probe.Stop()
+		e.probe = nil
+	}
+	if len(e.parked) == 0 {
 		return nil
 	}
 	var rewinds []*partition

@@ -42,6 +42,8 @@ type lane struct {
 	recovering bool
 	// done is what a recovered lane's commit said is finished.
 	done finished
+	// kept are offsets above next whose jobs stayed in memory at a park.
+	kept map[int64]bool
 }
 
 // take is partition.take for a record of the lane's webhook; p.mu is held.
@@ -54,6 +56,10 @@ func (l *lane) take(o int64) *tracker {
 		return nil
 	}
 	l.next = o + 1
+	if l.kept[o] {
+		delete(l.kept, o) // still in memory from before the park
+		return nil
+	}
 	l.trk.lw.Add(o)
 	if l.done.has(o) {
 		l.part.finishIn(&l.trk, o)
@@ -95,14 +101,23 @@ func (p *partition) laneFor(webhook string, live []*job) *lane {
 	return l
 }
 
-// park stops the lane taking records and puts back put, the jobs (of the
-// lane, highest offsets of its webhook) the caller abandons: they are taken
-// again when the lane is unparked. p.mu is held.
-func (l *lane) park(put []*job) {
+// park stops the lane taking records and puts back put, the jobs the
+// caller abandons: they are taken again when the lane is unparked, and the
+// jobs kept in memory above the first of them are skipped then. p.mu is
+// held.
+func (l *lane) park(put, kept []*job) {
 	l.parked = true
 	for _, j := range put {
 		l.next = min(l.next, j.offset)
 		l.skippedTo = max(l.skippedTo, j.offset+1)
+	}
+	for _, j := range kept {
+		if j.offset >= l.next {
+			if l.kept == nil {
+				l.kept = map[int64]bool{}
+			}
+			l.kept[j.offset] = true
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hookstream/hookstream/deliverer/circuit"
 	"github.com/hookstream/hookstream/deliverer/outcome"
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/schemas"
@@ -128,6 +129,10 @@ func (e *endpoint) retryLater(jobs []*job, decs []outcome.Decision, reason strin
 		first := failed[0]
 		l.out = slices.DeleteFunc(l.out, func(o *job) bool { return slices.Contains(failed[1:], o) })
 		l.waiting = append(append([]*job(nil), failed[1:]...), l.waiting...)
+		first.part.mu.Lock()
+		first.unbudgeted = true
+		first.part.mu.Unlock()
+		e.d.budget.sub()
 		first.retry = time.AfterFunc(time.Until(at[first]), func() { e.due(first) })
 	}
 }
@@ -141,6 +146,10 @@ func (e *endpoint) due(j *job) {
 		j.abandon()
 		return
 	}
+	e.d.budget.add()
+	j.part.mu.Lock()
+	j.unbudgeted = false
+	j.part.mu.Unlock()
 	e.queued(append(e.queue, j))
 	more := e.wantsWorker()
 	e.mu.Unlock()
@@ -175,11 +184,12 @@ func (e *endpoint) liveOf(p *partition) []*job {
 }
 
 // park moves the endpoint aside on j's partition: the webhook's lane stops
-// taking records, and j with the other jobs of the lane that are not out
-// yet and come after every job out are put back, for the caller to abandon
-// (the lane takes them again when the endpoint has room). false: the
-// partition cannot carry another lane; j was not taken in. Called with e.mu
-// held.
+// taking records, and j with every other job of the lane that is not out
+// (queued, or waiting in a line) is put back, for the caller to abandon: the
+// lane takes them again when the endpoint has room, and skips the jobs it
+// kept (out: in flight, waiting for their retry or for their commit).
+// false: the partition cannot carry another lane; j was not taken in.
+// Called with e.mu held.
 func (e *endpoint) park(j *job) (put []*job, ok bool) {
 	p := j.part
 	p.mu.Lock()
@@ -193,22 +203,15 @@ func (e *endpoint) park(j *job) (put []*job, ok bool) {
 		p.mu.Unlock()
 		return nil, false
 	}
-	out := map[*job]bool{}
-	for _, ln := range e.lines {
-		for _, o := range ln.out {
-			if !slices.Contains(e.queue, o) {
-				out[o] = true
-			}
-		}
-	}
-	slices.SortFunc(mine, func(a, b *job) int { return int(b.offset - a.offset) })
+	var kept []*job
 	for _, m := range mine {
-		if out[m] || (m != j && !slices.Contains(e.queue, m) && !e.waits(m)) {
-			break // out, or in flight
+		if m == j || slices.Contains(e.queue, m) || e.waits(m) {
+			put = append(put, m)
+		} else {
+			kept = append(kept, m)
 		}
-		put = append(put, m)
 	}
-	l.park(put)
+	l.park(put, kept)
 	p.mu.Unlock()
 	for _, m := range put {
 		e.unqueue(m)
@@ -217,6 +220,11 @@ func (e *endpoint) park(j *job) (put []*job, ok bool) {
 		e.parked[l] = struct{}{}
 		e.d.metrics.parked.Inc()
 		e.d.log.Warn("webhook parked: failing or slower than its inflow; its tasks wait in Kafka until it has room", "webhookId", e.id, "partition", p.num, "putBack", len(put))
+		if e.probe == nil && (e.failing || e.breaker.State(time.Now()) != circuit.Closed) {
+			// A failing endpoint is not unparked until it answers again;
+			// this takes its tasks up once in a while to find out.
+			e.probe = time.AfterFunc(e.d.cfg.CircuitCooldown, e.probeParked)
+		}
 	}
 	e.d.metrics.deliveries.WithLabelValues(outcomeParked).Add(float64(len(put)))
 	return put, true

@@ -93,6 +93,10 @@ type job struct {
 	// retry brings an ordered job back to its endpoint when its retry is
 	// due.
 	retry *time.Timer
+	// unbudgeted: the job waits for its retry and holds no place in the
+	// pending budget (a failing key must not stop the fetching of the
+	// others); guarded by part.mu.
+	unbudgeted bool
 }
 
 // take registers a fetched record and returns the tracker it finishes in,
@@ -174,7 +178,7 @@ func (j *job) done() {
 		if j.ordered {
 			j.trk.waiters = append(j.trk.waiters, j)
 		}
-		p.release()
+		p.release(j)
 		p.mu.Unlock()
 		if j.ep != nil {
 			j.ep.finished(j)
@@ -191,7 +195,7 @@ func (j *job) done() {
 func (j *job) abandon() {
 	j.finish.Do(func() {
 		j.part.mu.Lock()
-		j.part.release()
+		j.part.release(j)
 		j.part.mu.Unlock()
 		if j.ep != nil {
 			j.ep.abandoned(j)
@@ -199,10 +203,11 @@ func (j *job) abandon() {
 	})
 }
 
-// release ends one active record; p.mu is held.
-func (p *partition) release() {
+// release ends j, one active record; p.mu is held. A job waiting for its
+// retry gave its place in the pending budget back already.
+func (p *partition) release(j *job) {
 	p.active--
-	if p.onRelease != nil {
+	if p.onRelease != nil && !j.unbudgeted {
 		p.onRelease()
 	}
 	if p.active == 0 && p.revoked {
