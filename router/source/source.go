@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -84,10 +85,12 @@ func NewTask(rec *kgo.Record, d *Event, webhookID string, now time.Time) schemas
 }
 
 // OrderingKey is the task's ordering key for a source record's key: the key
-// itself, or, for one longer than schemas.MaxIDBytes, its SHA-256, which
-// tells the same keys apart as well and keeps every task record small.
+// itself, or, for one longer than schemas.MaxIDBytes or not UTF-8 (an Avro
+// string must be, and a task that does not decode is rejected), its
+// SHA-256, which tells the same keys apart as well and keeps every task
+// record small and valid.
 func OrderingKey(key []byte) string {
-	if len(key) <= schemas.MaxIDBytes {
+	if len(key) <= schemas.MaxIDBytes && utf8.Valid(key) {
 		return string(key)
 	}
 	sum := sha256.Sum256(key)
