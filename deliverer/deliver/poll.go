@@ -137,7 +137,7 @@ func checkTask(t *schemas.DeliveryTask) error {
 		name, v  string
 		required bool
 	}{
-		{"deliveryId", t.DeliveryID, true}, {"webhookId", t.WebhookID, true}, {"eventId", t.EventID, false}, {"eventType", t.EventType, false},
+		{"deliveryId", t.DeliveryID, true}, {"webhookId", t.WebhookID, true}, {"eventId", t.EventID, false}, {"eventType", t.EventType, false}, {"orderingKey", t.OrderingKey, false},
 	} {
 		switch {
 		case f.v == "" && f.required:
