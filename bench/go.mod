@@ -9,6 +9,7 @@ replace github.com/hookstream/hookstream/platform => ../platform
 replace github.com/hookstream/hookstream/producer => ../producer
 
 require (
+	github.com/hookstream/hookstream/outbound v0.0.0
 	github.com/hookstream/hookstream/platform v0.0.0
 	github.com/hookstream/hookstream/producer v0.0.0
 	github.com/hookstream/hookstream/schemas v0.0.0

@@ -60,14 +60,10 @@ func New(ctx context.Context, s *stack.Stack, cfg Config) (*Harness, error) {
 			p, ok := ev.Lookup(id)
 			return receiver.Event{ProducedAt: p.At, Key: p.Key, Seq: p.Seq}, ok
 		}})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	if h.base, h.srv, err = receiver.Serve(h.Receiver); err != nil {
 		ev.Close()
-		return nil, err
+		return nil, fmt.Errorf("receiver: %w", err)
 	}
-	h.base = "http://" + ln.Addr().String()
-	h.srv = &http.Server{Handler: h.Receiver, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = h.srv.Serve(ln) }()
 	return h, nil
 }
 

@@ -2,7 +2,9 @@
 // starts the stack, creates webhooks pointing at its own receiver, produces
 // events through the producer library, waits until every expected delivery
 // arrived and reports throughput, latency, CPU, memory, duplicates, losses,
-// tasks moved to a retry tier and the order each key's events arrived in.
+// tasks moved to a retry tier and the order each key's events arrived in;
+// the throughput scenarios put the receipts beside the machine's raw HTTP
+// ceiling, measured in the same run (package ceiling).
 package main
 
 import (
@@ -21,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hookstream/hookstream/bench/ceiling"
 	"github.com/hookstream/hookstream/bench/stack"
 	"github.com/hookstream/hookstream/platform/config"
 	"github.com/hookstream/hookstream/platform/topic"
@@ -50,6 +53,14 @@ type flags struct {
 	root       string
 	delivererF string
 	profile    string
+	// ceilingFor and ceilingConc shape the raw HTTP ceiling measured before
+	// the load of the scenarios that take it (ceilingFor 0: none).
+	ceilingFor  time.Duration
+	ceilingConc int
+	// withCeiling: this run measures the ceiling before its load, as the
+	// scenarios that report how fast hookstream delivers do, unless --rate
+	// paces the load (the receipts then follow the rate, not the machine).
+	withCeiling bool
 	// changed are the product defaults this run departs from, each with
 	// its reason.
 	changed []string
@@ -91,6 +102,8 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.root, "root", ".", "the repository root (for scripts/kafka-local)")
 	fs.StringVar(&f.delivererF, "deliverer-flags", "", "extra flags for the deliverer processes of --kafka real, space separated")
 	fs.StringVar(&f.profile, "cpuprofile", "", "directory to write a 5 s CPU profile of every process to, taken while deliveries flow")
+	fs.DurationVar(&f.ceilingFor, "ceiling-duration", ceiling.DefaultDuration, "how long "+strings.Join(ceilingScenarios(), ", ")+" (and --scenario ceiling) measure the machine's raw HTTP ceiling before producing, while hookstream is idle (0: not at all, and not with --rate)")
+	fs.IntVar(&f.ceilingConc, "ceiling-concurrency", ceiling.DefaultConcurrency, "requests in flight while the raw HTTP ceiling is measured")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -102,6 +115,15 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	}
 	if f.kafka != "embedded" && f.kafka != "real" {
 		return nil, fmt.Errorf("--kafka: %q is neither embedded nor real", f.kafka)
+	}
+	if f.ceilingConc < 1 || f.ceilingFor < 0 {
+		return nil, errors.New("--ceiling-concurrency must be positive and --ceiling-duration not negative")
+	}
+	if sc.noStack {
+		if f.ceilingFor == 0 {
+			return nil, fmt.Errorf("--ceiling-duration: the %s scenario measures for a positive duration", f.scenario)
+		}
+		return f, nil
 	}
 	if err := f.fill(sc, set); err != nil {
 		return nil, err
@@ -152,6 +174,7 @@ func (f *flags) fill(sc scenario, set map[string]bool) error {
 	if len(f.tiers) == 0 {
 		return errors.New("--retry-tiers: at least one tier")
 	}
+	f.withCeiling = sc.ceiling && f.rate == 0 && f.ceilingFor > 0
 	if f.quiet == 0 {
 		f.quiet = max(time.Minute, f.tiers[0]+30*time.Second)
 	}
@@ -236,7 +259,14 @@ type result struct {
 	SlowExpected  int     `json:"slowExpected,omitempty"`
 	SlowDelivered int     `json:"slowDelivered,omitempty"`
 	SlowSeconds   float64 `json:"slowSeconds,omitempty"`
-	Error         string  `json:"error,omitempty"`
+	// CeilingRequestsPerSecond is the machine's raw HTTP ceiling measured
+	// in this run (package ceiling), before producing, while hookstream's
+	// processes had nothing to do; Ceiling how it was measured, and
+	// CeilingRatio this run's deliveries/s over it.
+	CeilingRequestsPerSecond float64      `json:"ceilingRequestsPerSecond,omitempty"`
+	CeilingRatio             float64      `json:"ceilingRatio,omitempty"`
+	Ceiling                  *ceilingInfo `json:"ceiling,omitempty"`
+	Error                    string       `json:"error,omitempty"`
 }
 
 func main() {

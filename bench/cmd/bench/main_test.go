@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookstream/hookstream/bench/ceiling"
 	"github.com/hookstream/hookstream/bench/stack"
 	"github.com/hookstream/hookstream/platform/config"
 )
@@ -62,10 +63,69 @@ func TestParseRefusesWhatAScenarioDecidesItself(t *testing.T) {
 		"--scenario hot --ordering sideways",
 		"--scenario nosuch",
 		"--scenario isolation --slow-events 0",
+		"--scenario ceiling --ceiling-duration 0",
+		"--scenario steady --ceiling-concurrency 0",
 	} {
 		if _, err := parse(strings.Fields(args), io.Discard); err == nil {
 			t.Errorf("%q was accepted", args)
 		}
+	}
+}
+
+func TestTheThroughputScenariosMeasureTheCeilingUnlessPaced(t *testing.T) {
+	for _, c := range []struct {
+		args string
+		want bool
+	}{
+		{"", true},
+		{"--scenario burst", true},
+		{"--scenario fanout --events 10", true},
+		{"--scenario steady --rate 1000", false},
+		{"--scenario steady --ceiling-duration 0", false},
+		{"--scenario storm", false},
+		{"--scenario dead", false},
+		{"--scenario ordered", false},
+	} {
+		f, err := parse(strings.Fields(c.args), io.Discard)
+		if err != nil {
+			t.Errorf("%q: %v", c.args, err)
+			continue
+		}
+		if f.withCeiling != c.want {
+			t.Errorf("%q: measures the ceiling %v, want %v", c.args, f.withCeiling, c.want)
+		}
+	}
+	f, err := parse(strings.Fields("--scenario ceiling --ceiling-duration 1s --ceiling-concurrency 8"), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg := f.ceilingConfig(); cfg.Duration != time.Second || cfg.Concurrency != 8 || cfg.BodyBytes != 1024 {
+		t.Errorf("--scenario ceiling measures %+v, want 1s, 8 at a time, 1024-byte bodies", cfg)
+	}
+	r := &result{DeliveriesPerSecond: 18200, CeilingRequestsPerSecond: 46000}
+	if r.setCeilingRatio(); r.CeilingRatio < 0.395 || r.CeilingRatio > 0.396 {
+		t.Errorf("ratio %v of 18200 over 46000", r.CeilingRatio)
+	}
+	r = &result{DeliveriesPerSecond: 18200}
+	if r.setCeilingRatio(); r.CeilingRatio != 0 {
+		t.Errorf("ratio %v without a ceiling, want none", r.CeilingRatio)
+	}
+}
+
+func TestHumanOutputSaysTheCeilingWasMeasuredWhileHookstreamWasIdle(t *testing.T) {
+	idle := 0.02
+	c := &ceilingInfo{Result: ceiling.Result{Requests: 120000, Seconds: 3, Concurrency: 64, BodyBytes: 1024, Scheme: "standard"}, StackCPUSeconds: &idle}
+	var b strings.Builder
+	printHuman(&b, &result{Scenario: "steady", DeliveriesPerSecond: 16000, CeilingRequestsPerSecond: 40000, CeilingRatio: 0.4, Ceiling: c})
+	printHuman(&b, &result{Scenario: "ceiling", CeilingRequestsPerSecond: 40000, Ceiling: &ceilingInfo{Result: c.Result}})
+	out := b.String()
+	for _, want := range []string{"40000 requests/s, raw HTTP", "64 keep-alive connections, 1024-byte POSTs signed standard", "while hookstream was idle (its processes used 0.02 CPU s", "of ceiling    0.40"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, alone, _ := strings.Cut(out, "scenario ceiling"); strings.Contains(alone, "delivered") || strings.Contains(alone, "idle") {
+		t.Errorf("--scenario ceiling prints what it did not measure:\n%s", alone)
 	}
 }
 

@@ -7,6 +7,12 @@ import (
 )
 
 func printHuman(w io.Writer, r *result) {
+	if scenarios[r.Scenario].noStack {
+		fmt.Fprintf(w, "scenario %s\n", r.Scenario)
+		printCeiling(w, r)
+		printError(w, r)
+		return
+	}
 	if r.Baseline != nil {
 		without := "the dead endpoint"
 		if r.SlowExpected > 0 {
@@ -32,6 +38,9 @@ func printHuman(w io.Writer, r *result) {
 	for _, c := range r.ChangedDefaults {
 		fmt.Fprintf(w, "  changed       %s\n", c)
 	}
+	if r.Ceiling != nil {
+		printCeiling(w, r)
+	}
 	fmt.Fprintf(w, "  produced      %10.0f events/s\n", r.EventsPerSecond)
 	fmt.Fprintf(w, "  delivered     %10.0f deliveries/s (%d of %d, the last %.1fs after the first produce)\n", r.DeliveriesPerSecond, r.Deliveries, r.Expected, r.Seconds)
 	fmt.Fprintf(w, "  latency       p50 %.1f ms, p95 %.1f ms, p99 %.1f ms (produce to receipt)\n", r.P50Ms, r.P95Ms, r.P99Ms)
@@ -52,6 +61,10 @@ func printHuman(w io.Writer, r *result) {
 	if r.SlowExpected > 0 {
 		fmt.Fprintf(w, "  slow endpoint %d of %d deliveries, the last %.1fs after the first produce\n", r.SlowDelivered, r.SlowExpected, r.SlowSeconds)
 	}
+	printError(w, r)
+}
+
+func printError(w io.Writer, r *result) {
 	if r.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", strings.ReplaceAll(r.Error, "\n", "; "))
 	}

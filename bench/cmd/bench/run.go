@@ -32,6 +32,9 @@ type plan struct {
 	// set, adjusts the events instead.
 	keys  []string
 	shape load.Shape
+	// ceiling measures the raw HTTP ceiling after the warm-up, before the
+	// first event.
+	ceiling bool
 }
 
 // runOnce starts a stack, creates the webhooks of p, measures one run into
@@ -93,6 +96,11 @@ func runOnce(ctx context.Context, f *flags, p plan, res *result) error {
 	if err := h.WarmUp(ctx, 2*time.Minute); err != nil {
 		return err
 	}
+	if p.ceiling {
+		if err := measureCeiling(ctx, f, h.Stack.Processes(), res); err != nil {
+			return err
+		}
+	}
 	return measure(ctx, f, h, p, res)
 }
 
@@ -145,6 +153,7 @@ func measure(ctx context.Context, f *flags, h *harness.Harness, p plan, res *res
 		res.Seconds = elapsed.Seconds()
 		res.DeliveriesPerSecond = float64(c.Delivered) / elapsed.Seconds()
 	}
+	res.setCeilingRatio()
 	res.OrderViolations, res.KeyOverlaps, res.OrderSamples = c.OrderViolations, c.Overlaps, c.Samples
 	if p.slow > 0 {
 		sc := h.Receiver.CountsOf(receiver.Slow)

@@ -23,7 +23,12 @@ type scenario struct {
 	// shortTiers, when set, is why the scenario runs with stack.ShortTiers
 	// instead of the product's default tiers.
 	shortTiers string
-	run        func(ctx context.Context, f *flags) (*result, error)
+	// ceiling: the scenario reports how fast hookstream delivers, and
+	// measures the raw HTTP ceiling before its load to put the receipts
+	// beside it (flags.withCeiling). noStack: the scenario starts no stack and
+	// takes none of the load's flags.
+	ceiling, noStack bool
+	run              func(ctx context.Context, f *flags) (*result, error)
 }
 
 // Why the scenarios measured before the default-tier rows keep short tiers.
@@ -39,26 +44,28 @@ const (
 const interleaveWindow = 100
 
 var scenarios = map[string]scenario{
-	"steady":    {help: "10 webhooks × 10,000 events", webhooks: 10, events: 10000, shortTiers: retriesWithinRun, run: single},
-	"fanout":    {help: "one event to 100 webhooks, 1,000 events", webhooks: 100, events: 1000, shortTiers: retriesWithinRun, run: single},
-	"filters":   {help: "fanout with a filter expression on every webhook", webhooks: 100, events: 1000, shortTiers: retriesWithinRun, run: single},
+	"steady":    {help: "10 webhooks × 10,000 events", webhooks: 10, events: 10000, shortTiers: retriesWithinRun, ceiling: true, run: single},
+	"fanout":    {help: "one event to 100 webhooks, 1,000 events", webhooks: 100, events: 1000, shortTiers: retriesWithinRun, ceiling: true, run: single},
+	"filters":   {help: "fanout with a filter expression on every webhook", webhooks: 100, events: 1000, shortTiers: retriesWithinRun, ceiling: true, run: single},
 	"endpoints": {help: "1,000 endpoints, 20 events", webhooks: 1000, events: 20, shortTiers: retriesWithinRun, run: single},
 	"dead":      {help: "healthy throughput of 10 webhooks with and without a dead endpoint beside them", webhooks: 10, events: 10000, shortTiers: retriesWithinRun, run: dead},
 	"storm":     {help: "30% of answers are 500", webhooks: 10, events: 10000, errorRate: 0.3, shortTiers: stormWithinRun, run: single},
 	"burst": {help: "the steady load with the default retry tiers: 100,000 deliveries; no task may be moved to a tier", webhooks: 10, events: 10000,
-		run: burst},
+		ceiling: true, run: burst},
 	"ordered": {help: "10 webhooks × 10,000 entities × 3 updates keyed by entity, once ordered by entity and once unordered; the ordered run must keep every key's order",
 		webhooks: 10, entities: 10000, updates: 3, orderings: []string{"entity", "none"}, run: ordered},
 	"hot": {help: "10,000 updates of one entity to one webhook ordered by entity; the order must hold", webhooks: 1, entities: 1, updates: 10000,
 		ordering: "entity", run: keyed},
 	"isolation": {help: "10 healthy webhooks beside one endpoint that answers after --slow-answer and one that refuses connections, and without them; the slow one takes --slow-events of the events and must get every one",
 		webhooks: 10, events: 10000, run: isolation},
+	"ceiling": {help: "the machine's raw HTTP ceiling alone, no stack: Go's net/http client posting --event-size bodies signed as hookstream signs them to the bench receiver on loopback, --ceiling-concurrency at a time for --ceiling-duration",
+		noStack: true, run: ceilingAlone},
 }
 
 // single is one run of the scenario's load.
 func single(ctx context.Context, f *flags) (*result, error) {
 	res := newResult(f, f.scenario, f.ordering)
-	return res, runOnce(ctx, f, plan{ordering: f.ordering, filter: filterOf(f.scenario)}, res)
+	return res, runOnce(ctx, f, plan{ordering: f.ordering, filter: filterOf(f.scenario), ceiling: f.withCeiling}, res)
 }
 
 // benchFilter is the expression of every webhook of the filters scenario:

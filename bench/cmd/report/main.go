@@ -83,6 +83,9 @@ func runs(real bool) []run {
 				[]string{"--kafka", "real"}, func(r map[string]any) bool { return num(r, "lost") == 0 }, nil},
 		)
 	}
+	// Last, so that adding it renumbered no row the text refers to.
+	rs = append(rs, run{"Raw HTTP ceiling of the machine, no hookstream: Go's net/http client to the bench receiver on loopback", "reported", "bench",
+		[]string{"--scenario", "ceiling"}, func(r map[string]any) bool { return num(r, "ceilingRequestsPerSecond") > 0 }, ceilingRowNote})
 	return rs
 }
 
@@ -123,6 +126,7 @@ func main() {
 		}
 	}
 	fmt.Fprintf(&b, "\nNotes on reading the table: deliveries/s counts first receipts of distinct (event, webhook) pairs from the first\nproduce to the last receipt; latency is produce call to receipt at the endpoint; CPU and RSS are of the hookstream\nprocesses only (one `hookstream dev` process when embedded, which also holds the broker and all its data in\nmemory; router, deliverer and API with real Kafka), not of the bench tool's producer and receiver, which share the\nsame two cores. In the dead-endpoint row deliveries/s is the healthy webhooks' with the dead one present; the\nbaseline without it is in the raw line.\n")
+	fmt.Fprintf(&b, "\nThe rows that say \"of the raw HTTP ceiling\" measured, in the same run, after the warm-up and before the first\nevent (hookstream's processes idle, so the two did not compete; the CPU they used meanwhile is `ceiling.stackCpuSeconds`\nin the raw line), what Go's own net/http client gets from the same receiver code over loopback: keep-alive\nconnections, POST bodies of the events' size signed with hookstream's signing code; the fraction is the row's\ndeliveries/s over that run's requests/s (`ceilingRatio`, `ceilingRequestsPerSecond`). The ceiling row measures the same\nalone. On a shared machine both figures move with whatever else runs at the time; the ratio compares the two under\nthe same conditions.\n")
 	notes(&b, runs(*real), results)
 	// § stands for a backquote, which a raw string cannot hold.
 	b.WriteString("\n" + strings.ReplaceAll(optimisationNotes, "§", "`"))
@@ -160,9 +164,20 @@ func row(b *bytes.Buffer, i int, r run, res map[string]any, met string) {
 			res["kills"], res["brokerRestarts"], r.target, met, num(res, "expected"), num(res, "delivered"), num(res, "duplicates"), num(res, "lost"))
 		return
 	}
-	extra := ""
+	var notes []string
 	if r.note != nil {
-		extra = " (" + r.note(res) + ")"
+		notes = append(notes, r.note(res))
+	}
+	if res["scenario"] == "ceiling" {
+		fmt.Fprintf(b, "| %d. %s (%s) | %s | %s | | | | | | | | |\n", i, r.title, strings.Join(notes, "; "), r.target, met)
+		return
+	}
+	if n := ceilingNote(res); n != "" {
+		notes = append(notes, n)
+	}
+	extra := ""
+	if len(notes) > 0 {
+		extra = " (" + strings.Join(notes, "; ") + ")"
 	}
 	fmt.Fprintf(b, "| %d. %s%s | %s | %s | %.0f | %.1f / %.1f / %.1f | %.3f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", i, r.title, extra, r.target, met,
 		num(res, "deliveriesPerSecond"), num(res, "p50Ms"), num(res, "p95Ms"), num(res, "p99Ms"), num(res, "cpuSecondsPer1k"),

@@ -63,7 +63,13 @@ func TestRowsShowTheirNotes(t *testing.T) {
 	row(&b, 13, byScenario(t, "ordered"), decode(t, `{"deliveriesPerSecond":9000,"orderedShare":0.9,"orderViolations":0,"keyOverlaps":0,"movedToTier":0,"unordered":{"deliveriesPerSecond":10000}}`), "yes")
 	row(&b, 15, byScenario(t, "isolation"), decode(t, `{"healthyShare":0.91,"slowExpected":160,"slowDelivered":160,"slowSeconds":52.5}`), "yes")
 	row(&b, 6, byScenario(t, "dead"), decode(t, `{"healthyShare":0.95}`), "yes")
+	row(&b, 1, runs(false)[0], decode(t, `{"scenario":"steady","deliveriesPerSecond":16000,"ceilingRequestsPerSecond":40000,"ceilingRatio":0.4}`), "yes")
+	row(&b, 8, byScenario(t, "burst"), decode(t, `{"scenario":"burst","seconds":6.2,"movedToTier":0,"ceilingRequestsPerSecond":45000,"ceilingRatio":0.386}`), "yes")
+	row(&b, 17, byScenario(t, "ceiling"), decode(t, `{"scenario":"ceiling","ceilingRequestsPerSecond":41000,"ceiling":{"requests":123000,"seconds":3.0,"concurrency":64,"bodyBytes":1024,"scheme":"standard"}}`), "yes")
 	for _, want := range []string{
+		"1 KiB) (0.40 of the raw HTTP ceiling, 40000 requests/s measured in the same run before producing) |",
+		"(last receipt 6.2 s after the first produce; 0 moved to a retry tier; 0.39 of the raw HTTP ceiling, 45000 requests/s measured in the same run before producing)",
+		"on loopback (41000 requests/s: 64 keep-alive connections, 1024-byte POSTs signed standard, 123000 requests in 3.0 s) | reported | yes | | |",
 		"ordered 9000 vs unordered 10000 deliveries/s: 90%; 0 order violations",
 		"healthy keep 91%; the slow endpoint got 160 of 160, the last 52.5 s after the first produce",
 		"One dead endpoint beside 10 healthy ones (healthy keep 95%)",
@@ -71,6 +77,20 @@ func TestRowsShowTheirNotes(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("rows lack %q:\n%s", want, b.String())
 		}
+	}
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		if cells := strings.Count(l, "|"); cells != 12 {
+			t.Errorf("row of %d cells, want 11: %s", cells-1, l)
+		}
+	}
+	for _, l := range strings.Split(b.String(), "\n")[:3] {
+		if strings.Contains(l, "raw HTTP ceiling") {
+			t.Errorf("a row whose run measured no ceiling shows one: %s", l)
+		}
+	}
+	ceiling := byScenario(t, "ceiling")
+	if !ceiling.check(decode(t, `{"ceilingRequestsPerSecond":41000}`)) || ceiling.check(decode(t, `{"error":"ceiling: post: answered 500"}`)) {
+		t.Error("the ceiling row does not tell a measured ceiling from a failed one")
 	}
 }
 
@@ -83,6 +103,7 @@ func TestNotesNameEachRowsTiers(t *testing.T) {
 	results[rs[0].title] = decode(t, `{"retryTiers":"100ms,3s","changedDefaults":["retry tiers 100ms,3s instead of 1m,5m,15m,1h,4h,12h: short"]}`)
 	iso := byScenario(t, "isolation")
 	results[iso.title] = decode(t, `{"retryTiers":"1m,5m,15m,1h,4h,12h","slowExpected":160,"events":10000}`)
+	results[byScenario(t, "ceiling").title] = decode(t, `{"scenario":"ceiling","retryTiers":""}`)
 	var b bytes.Buffer
 	notes(&b, rs, results)
 	for _, want := range []string{
@@ -93,5 +114,8 @@ func TestNotesNameEachRowsTiers(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("notes lack %q:\n%s", want, b.String())
 		}
+	}
+	if strings.Contains(b.String(), "retry tiers ,") {
+		t.Errorf("notes name the tiers of the ceiling, which runs no stack:\n%s", b.String())
 	}
 }

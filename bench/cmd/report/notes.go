@@ -47,6 +47,22 @@ func isolationNote(r map[string]any) string {
 		100*num(r, "healthyShare"), num(r, "slowDelivered"), num(r, "slowExpected"), num(r, "slowSeconds"))
 }
 
+// ceilingNote puts a row's receipts beside the raw HTTP ceiling its run
+// measured; "" when it measured none.
+func ceilingNote(r map[string]any) string {
+	if num(r, "ceilingRequestsPerSecond") == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.2f of the raw HTTP ceiling, %.0f requests/s measured in the same run before producing",
+		num(r, "ceilingRatio"), num(r, "ceilingRequestsPerSecond"))
+}
+
+func ceilingRowNote(r map[string]any) string {
+	c, _ := r["ceiling"].(map[string]any)
+	return fmt.Sprintf("%.0f requests/s: %.0f keep-alive connections, %.0f-byte POSTs signed %v, %.0f requests in %.1f s",
+		num(r, "ceilingRequestsPerSecond"), num(c, "concurrency"), num(c, "bodyBytes"), c["scheme"], num(c, "requests"), num(c, "seconds"))
+}
+
 // notes says which rows ran with which retry tiers and what the rows that
 // need it count, from the runs' own JSON lines.
 func notes(b *bytes.Buffer, rs []run, results map[string]map[string]any) {
@@ -54,8 +70,8 @@ func notes(b *bytes.Buffer, rs []run, results map[string]map[string]any) {
 	for i, r := range rs {
 		res := results[r.title]
 		tiers, ok := res["retryTiers"].(string)
-		if !ok {
-			continue // chaos, or a run that failed before its line
+		if !ok || tiers == "" {
+			continue // chaos, the ceiling, or a run that failed before its line
 		}
 		var changed []string
 		if list, ok := res["changedDefaults"].([]any); ok {
