@@ -274,6 +274,7 @@ func (e *endpoint) sweep() {
 	for l := range e.parked {
 		if l.part.isRevoked() {
 			delete(e.parked, l)
+			e.d.metrics.parked.Dec()
 		}
 	}
 	// Nothing left to wake for. A timer that already fired clears itself.
