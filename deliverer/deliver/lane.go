@@ -156,7 +156,10 @@ func (p *partition) rewindTo() int64 {
 func (p *partition) endLanes() {
 	for id, l := range p.lanes {
 		base, _ := l.trk.lw.Runs()
-		if !l.parked && !l.recovering && !l.behind() && base >= l.next && len(l.trk.waiters) == 0 {
+		// A job kept in memory at a park may sit above next; it is the
+		// lane's to finish.
+		idle := base >= l.next && len(l.kept) == 0 && l.trk.lw.Unfinished() == 0
+		if !l.parked && !l.recovering && !l.behind() && idle && len(l.trk.waiters) == 0 {
 			delete(p.lanes, id)
 		}
 	}
