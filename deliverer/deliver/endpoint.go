@@ -35,9 +35,11 @@ type endpoint struct {
 	// is under it. failing: the last attempt failed.
 	fullSince time.Time
 	failing   bool
-	// probe unparks a failing endpoint's lanes once in a while (see park).
-	probe   *time.Timer
-	workers int
+	// probe unparks the endpoint's lanes later (see park, roomAgain);
+	// unparkedAt is when they were last unparked.
+	probe      *time.Timer
+	unparkedAt time.Time
+	workers    int
 	// inLine is guarded by the pool's mu.
 	inLine  bool
 	limit   float64 // the rate the limiter was built for
@@ -60,6 +62,7 @@ const (
 	paceWindow   = 500 * time.Millisecond
 	queueSeconds = 5
 	slowFor      = 10 * time.Second
+	unparkEvery  = time.Second
 )
 
 // queueLimit is how many jobs the endpoint may hold before it may be moved
@@ -79,11 +82,9 @@ func (e *endpoint) queueLimit(now time.Time) int {
 }
 
 // moveAside reports whether the endpoint's next job should not be held in
-// memory: the endpoint is not healthy — it is failing (its last attempt
-// failed, or its circuit is not closed) or has been over its queue limit
-// for slowFor — and it is over its limit, or the process's pending budget
-// is full (a failing endpoint must not hold the fetching of the others).
-// Called with e.mu held.
+// memory: the endpoint is over its queue limit and not healthy — failing
+// (its last attempt failed, or its circuit is not closed) or over the limit
+// for slowFor. Called with e.mu held.
 func (e *endpoint) moveAside(now time.Time) bool {
 	over := len(e.live) >= e.queueLimit(now)
 	switch {
@@ -94,7 +95,7 @@ func (e *endpoint) moveAside(now time.Time) bool {
 	}
 	failing := e.failing || e.breaker.State(now) != circuit.Closed
 	slow := over && now.Sub(e.fullSince) >= slowFor
-	return (failing || slow) && (over || e.d.budget.room() == 0)
+	return (failing || slow) && over
 }
 
 // queued replaces the queue and keeps the count of endpoints with work.
@@ -320,22 +321,37 @@ func (e *endpoint) abandoned(j *job) {
 	e.mu.Unlock()
 }
 
-// roomAgain unparks the endpoint's lanes once it answers (its last attempt
-// did not fail) and holds less than half its queue limit, and returns the
-// partitions to rewind for them. Called with e.mu held.
+// roomAgain unparks the endpoint's lanes once it holds less than half its
+// queue limit, and returns the partitions to rewind for them. An endpoint
+// whose circuit is open waits for its probe (see park); one that answers
+// but fails is unparked at most every unparkEvery, so that tasks that only
+// join lines behind keys waiting for their retry are not read again and
+// again. Called with e.mu held.
 func (e *endpoint) roomAgain() []*partition {
-	if e.failing || len(e.parked) == 0 || len(e.live) >= e.queueLimit(time.Now())/2 {
+	now := time.Now()
+	if len(e.parked) == 0 || len(e.live) >= e.queueLimit(now)/2 {
+		return nil
+	}
+	wait := e.unparkedAt.Add(unparkEvery).Sub(now)
+	if e.breaker.State(now) == circuit.Open {
+		wait = max(wait, e.d.cfg.CircuitCooldown)
+	}
+	if wait > 0 {
+		if e.probe == nil {
+			e.probe = time.AfterFunc(wait, e.probeParked)
+		}
 		return nil
 	}
 	return e.unparkAll()
 }
 
-// probeParked takes a failing endpoint's parked tasks up again, so that
-// attempts find out whether it answers; if not, they park it again.
+// probeParked looks again whether a parked endpoint has room: a park may
+// leave it nothing in memory, and so no finish that would look (roomAgain
+// sets the next look when it is too early).
 func (e *endpoint) probeParked() {
 	e.mu.Lock()
 	e.probe = nil
-	rewinds := e.unparkAll()
+	rewinds := e.roomAgain()
 	e.mu.Unlock()
 	e.d.rewind(rewinds)
 }
@@ -350,6 +366,7 @@ func (e *endpoint) unparkAll() []*partition {
 	if len(e.parked) == 0 {
 		return nil
 	}
+	e.unparkedAt = time.Now()
 	var rewinds []*partition
 	for l := range e.parked {
 		delete(e.parked, l)

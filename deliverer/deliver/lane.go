@@ -51,13 +51,22 @@ func (l *lane) take(o int64) *tracker {
 	if o < l.next {
 		return nil
 	}
-	if l.parked {
+	if l.parked || l.behind() && o >= l.skippedTo {
+		// Parked; or reading again after a park and handed a record past
+		// the ones to read again (a fetch from before the rewind): taken
+		// when the reading again comes to it, in order, or a record in
+		// between would look finished (lowwater counts gaps finished).
 		l.skippedTo = max(l.skippedTo, o+1)
 		return nil
 	}
 	l.next = o + 1
 	if l.kept[o] {
 		delete(l.kept, o) // still in memory from before the park
+		return nil
+	}
+	if tracked, done := l.trk.lw.State(o); tracked && done {
+		// Read again after a park: finished before it, or not the
+		// webhook's before the lane began.
 		return nil
 	}
 	l.trk.lw.Add(o)
@@ -110,6 +119,8 @@ func (l *lane) park(put, kept []*job) {
 	for _, j := range put {
 		l.next = min(l.next, j.offset)
 		l.skippedTo = max(l.skippedTo, j.offset+1)
+		// Kept at an earlier park, put back at this one.
+		delete(l.kept, j.offset)
 	}
 	for _, j := range kept {
 		if j.offset >= l.next {

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hookstream/hookstream/deliverer/circuit"
 	"github.com/hookstream/hookstream/deliverer/outcome"
 	"github.com/hookstream/hookstream/platform/subscription"
 	"github.com/hookstream/hookstream/schemas"
@@ -220,10 +219,8 @@ func (e *endpoint) park(j *job) (put []*job, ok bool) {
 		e.parked[l] = struct{}{}
 		e.d.metrics.parked.Inc()
 		e.d.log.Warn("webhook parked: failing or slower than its inflow; its tasks wait in Kafka until it has room", "webhookId", e.id, "partition", p.num, "putBack", len(put))
-		if e.probe == nil && (e.failing || e.breaker.State(time.Now()) != circuit.Closed) {
-			// A failing endpoint is not unparked until it answers again;
-			// this takes its tasks up once in a while to find out.
-			e.probe = time.AfterFunc(e.d.cfg.CircuitCooldown, e.probeParked)
+		if e.probe == nil {
+			e.probe = time.AfterFunc(unparkEvery, e.probeParked)
 		}
 	}
 	e.d.metrics.deliveries.WithLabelValues(outcomeParked).Add(float64(len(put)))

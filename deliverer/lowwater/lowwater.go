@@ -111,6 +111,22 @@ func (p *Partition) Runs() (base int64, runs []int64) {
 	return p.base, append(runs, n)
 }
 
+// State reports whether offset was tracked (added, or a gap below the
+// highest added) and, if so, whether it is finished.
+func (p *Partition) State(offset int64) (tracked, done bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch i := offset - p.base; {
+	case !p.started:
+		return false, false
+	case i < 0:
+		return true, true
+	case i < int64(len(p.pending)):
+		return true, p.pending[i]
+	}
+	return false, false
+}
+
 // Unfinished is the number of tracked records not yet done.
 func (p *Partition) Unfinished() int {
 	p.mu.Lock()
