@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/hookstream/hookstream/deliverer/outcome"
@@ -35,6 +36,8 @@ type Deliverer struct {
 	sender  *send.Sender
 	serde   *schemas.Serde
 	client  *kgo.Client
+	// offsets fetches committed offsets with their metadata.
+	offsets *kadm.Client
 
 	// hardCtx ends in-flight requests and produces: at the shutdown
 	// deadline, not at SIGTERM, so requests under way can finish.
@@ -164,6 +167,15 @@ func (d *Deliverer) consume(ctx context.Context, base []kgo.Opt) error {
 	for _, t := range d.names.Tiers {
 		topics = append(topics, t.Topic)
 	}
+	// The group client's assignment callback reads committed offsets
+	// with their metadata (adjustOffsets) before the client is returned,
+	// so it uses a client of its own.
+	offsetsClient, err := kgo.NewClient(base...)
+	if err != nil {
+		return fmt.Errorf("deliverer: kafka client: %w", err)
+	}
+	defer offsetsClient.Close()
+	d.offsets = kadm.NewClient(offsetsClient)
 	client, err := kgo.NewClient(append(base[:len(base):len(base)],
 		kgo.ConsumerGroup(d.cfg.Group),
 		kgo.ConsumeTopics(topics...),

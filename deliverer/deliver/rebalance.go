@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/hookstream/hookstream/deliverer/outcome"
@@ -18,7 +17,7 @@ import (
 // are taken up again, so the partition is read from the lowest of their
 // marks. kgo's own offset fetch drops the metadata, hence the second fetch.
 func (d *Deliverer) adjustOffsets(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
-	committed, err := kadm.NewClient(d.client).FetchOffsets(ctx, d.cfg.Group)
+	committed, err := d.offsets.FetchOffsets(ctx, d.cfg.Group)
 	if err == nil {
 		err = committed.Error()
 	}
