@@ -61,6 +61,8 @@ type snapshot struct {
 	mainEnd  int64
 	lanes    []*lane
 	laneEnds []int64
+	// heal: a lane wants records read again (lane.heal).
+	heal bool
 }
 
 // snapshot takes the partition's commit; false: nothing was tracked yet.
@@ -69,6 +71,11 @@ func (p *partition) snapshot() (s snapshot, changed, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.endLanes()
+	for _, l := range p.lanes {
+		if l.heal() {
+			s.heal = true
+		}
+	}
 	base, runs := p.main.lw.Runs()
 	if base < 0 {
 		return s, false, false
@@ -117,8 +124,13 @@ func (d *Deliverer) commit(parts []*partition) {
 	offsets := map[string]map[int32]kgo.EpochOffset{}
 	metas := map[string]map[int32]string{}
 	var snaps []snapshot
+	var heal []*partition
+	defer func() { d.rewind(heal) }()
 	for _, p := range parts {
 		s, changed, ok := p.snapshot()
+		if s.heal {
+			heal = append(heal, p)
+		}
 		switch {
 		case !ok:
 			continue

@@ -44,6 +44,31 @@ type lane struct {
 	done finished
 	// kept are offsets above next whose jobs stayed in memory at a park.
 	kept map[int64]bool
+	// live are the offsets of the lane's jobs in memory (guarded by the
+	// partition's mu), so that a record the lane counts unfinished but no
+	// job holds is found and read again (heal).
+	live map[int64]struct{}
+}
+
+// heal reads again from the lane's lowest unfinished record when no job
+// holds it: it cannot finish otherwise, and it would hold the lane's
+// commits, and with them its ordered keys, forever. true: the partition
+// must be rewound. p.mu is held.
+func (l *lane) heal() bool {
+	if l.parked || l.behind() {
+		return false
+	}
+	first := l.trk.lw.FirstUnfinished()
+	if first < 0 || first >= l.next {
+		return false
+	}
+	if _, held := l.live[first]; held || l.kept[first] {
+		return false
+	}
+	l.next = first
+	l.skippedTo = max(l.skippedTo, first+1)
+	l.part.rewind = true
+	return true
 }
 
 // take is partition.take for a record of the lane's webhook; p.mu is held.
@@ -75,6 +100,7 @@ func (l *lane) take(o int64) *tracker {
 		return nil
 	}
 	l.part.active++
+	l.hold(o)
 	return &l.trk
 }
 
@@ -101,6 +127,7 @@ func (p *partition) laneFor(webhook string, live []*job) *lane {
 	l.trk.lw.StartAt(from)
 	for _, j := range mine {
 		l.trk.lw.Add(j.offset)
+		l.hold(j.offset)
 		j.trk = &l.trk
 		p.finishIn(&p.main, j.offset)
 	}
@@ -131,6 +158,16 @@ func (l *lane) park(put, kept []*job) {
 		}
 	}
 }
+
+// hold and drop keep live; p.mu is held.
+func (l *lane) hold(o int64) {
+	if l.live == nil {
+		l.live = map[int64]struct{}{}
+	}
+	l.live[o] = struct{}{}
+}
+
+func (l *lane) drop(o int64) { delete(l.live, o) }
 
 // behind reports whether the lane has records to read again.
 func (l *lane) behind() bool { return l.next < l.skippedTo }

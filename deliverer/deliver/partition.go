@@ -207,6 +207,11 @@ func (j *job) abandon() {
 // retry gave its place in the pending budget back already.
 func (p *partition) release(j *job) {
 	p.active--
+	for _, l := range p.lanes {
+		if j.trk == &l.trk {
+			l.drop(j.offset)
+		}
+	}
 	if p.onRelease != nil && !j.unbudgeted {
 		p.onRelease()
 	}

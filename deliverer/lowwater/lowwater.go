@@ -127,6 +127,18 @@ func (p *Partition) State(offset int64) (tracked, done bool) {
 	return false, false
 }
 
+// FirstUnfinished is the lowest tracked offset not finished, or -1.
+func (p *Partition) FirstUnfinished() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, d := range p.pending {
+		if !d {
+			return p.base + int64(i)
+		}
+	}
+	return -1
+}
+
 // Unfinished is the number of tracked records not yet done.
 func (p *Partition) Unfinished() int {
 	p.mu.Lock()
