@@ -202,9 +202,19 @@ func (e *endpoint) park(j *job) (put []*job, ok bool) {
 		p.mu.Unlock()
 		return nil, false
 	}
+	// Sets, not searches per job: a failing endpoint can hold thousands.
+	notOut := map[*job]bool{j: true}
+	for _, q := range e.queue {
+		notOut[q] = true
+	}
+	for _, ln := range e.lines {
+		for _, w := range ln.waiting {
+			notOut[w] = true
+		}
+	}
 	var kept []*job
 	for _, m := range mine {
-		if m == j || slices.Contains(e.queue, m) || e.waits(m) {
+		if notOut[m] {
 			put = append(put, m)
 		} else {
 			kept = append(kept, m)
@@ -212,9 +222,7 @@ func (e *endpoint) park(j *job) (put []*job, ok bool) {
 	}
 	l.park(put, kept)
 	p.mu.Unlock()
-	for _, m := range put {
-		e.unqueue(m)
-	}
+	e.unqueueAll(put)
 	if _, was := e.parked[l]; !was {
 		e.parked[l] = struct{}{}
 		e.d.metrics.parked.Inc()
@@ -227,26 +235,22 @@ func (e *endpoint) park(j *job) (put []*job, ok bool) {
 	return put, true
 }
 
-// waits reports whether j waits in a line. Called with e.mu held.
-func (e *endpoint) waits(j *job) bool {
-	l := e.lines[j.key]
-	return j.ordered && l != nil && slices.Contains(l.waiting, j)
-}
-
-// unqueue takes j out of the queue, its line and live. Called with e.mu
-// held.
-func (e *endpoint) unqueue(j *job) {
-	if i := slices.Index(e.queue, j); i >= 0 {
-		e.queued(slices.Delete(e.queue, i, i+1))
+// unqueueAll takes jobs out of the queue, their lines and live. Called
+// with e.mu held.
+func (e *endpoint) unqueueAll(jobs []*job) {
+	gone := make(map[*job]bool, len(jobs))
+	for _, j := range jobs {
+		gone[j] = true
+		delete(e.live, j)
 	}
-	if l := e.lines[j.key]; j.ordered && l != nil {
-		l.out = slices.DeleteFunc(l.out, func(o *job) bool { return o == j })
-		l.waiting = slices.DeleteFunc(l.waiting, func(o *job) bool { return o == j })
+	e.queued(slices.DeleteFunc(e.queue, func(q *job) bool { return gone[q] }))
+	for key, l := range e.lines {
+		l.out = slices.DeleteFunc(l.out, func(o *job) bool { return gone[o] })
+		l.waiting = slices.DeleteFunc(l.waiting, func(o *job) bool { return gone[o] })
 		if len(l.out) == 0 && len(l.waiting) == 0 {
-			delete(e.lines, j.key)
+			delete(e.lines, key)
 		}
 	}
-	delete(e.live, j)
 }
 
 // sweepLines empties the lines of jobs that are gone (revoked partition,
