@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hookstream/hookstream/schemas"
 )
 
 // synthetic makes attempts shaped as the deliverer writes them: random
@@ -255,4 +257,19 @@ func memory(t *testing.T) (rss, peak int64) {
 		}
 	}
 	return rss, peak
+}
+
+// BenchmarkFromAttempt is the conversion of every attempt the tail reads
+// into the record the index stores.
+func BenchmarkFromAttempt(b *testing.B) {
+	r := newSynthetic(1, time.Hour, 1).next()
+	a := schemas.DeliveryAttempt{
+		AttemptID: r.ID, DeliveryID: r.DeliveryID, WebhookID: r.WebhookID, EventID: r.EventID, EventType: r.EventType,
+		Attempt: r.Attempt, Tier: r.Tier, Outcome: r.Outcome, StatusCode: r.StatusCode, LatencyMs: r.LatencyMs,
+		RequestHeaders: r.RequestHeaders, ResponseSnippet: r.ResponseSnippet, Event: string(r.Event), Timestamp: r.Timestamp,
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = FromAttempt(a)
+	}
 }

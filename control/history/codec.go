@@ -2,6 +2,7 @@ package history
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"slices"
 	"time"
@@ -76,7 +77,10 @@ func decodeValue(v []byte, r *Record) error {
 		r.RequestHeaders[k] = d.str()
 	}
 	r.ResponseSnippet = d.str()
-	if ev := d.str(); ev != "" {
+	if ev := d.str(); ev != "" && json.Valid([]byte(ev)) {
+		// Checked here, not when stored: every attempt is stored, few
+		// are read. An event that is not JSON (a foreign producer's) is
+		// left out of the record rather than breaking the page.
 		r.Event = []byte(ev)
 	}
 	if d.bad {

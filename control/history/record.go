@@ -54,8 +54,7 @@ func FromAttempt(a schemas.DeliveryAttempt) Record {
 		}
 		r.RequestHeaders[k] = v
 	}
-	if json.Valid([]byte(a.Event)) {
-		r.Event = json.RawMessage(a.Event)
-	}
+	// Not checked to be JSON here: decodeValue does, when it is read.
+	r.Event = json.RawMessage(a.Event)
 	return r
 }
