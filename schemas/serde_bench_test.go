@@ -124,7 +124,7 @@ func benchValues(b *testing.B) (*schemas.Serde, []any) {
 	return serde, []any{meta, benchWorkflow(b, serde), task, benchAttempt(task)}
 }
 
-// BenchmarkEncode is Serde.Encode (Go value → native map → goavro → wire
+// BenchmarkEncode is Serde.Encode (Go value → compiled codec → wire
 // format) of each record on the hot path; b.SetBytes is the encoded size.
 func BenchmarkEncode(b *testing.B) {
 	serde, values := benchValues(b)
@@ -145,9 +145,9 @@ func BenchmarkEncode(b *testing.B) {
 	}
 }
 
-// BenchmarkDecode is Serde.Decode (wire format → goavro native → Go value)
-// of each record on the hot path, with its writer schema cached as it is
-// after the first record.
+// BenchmarkDecode is Serde.Decode (wire format → compiled codec → Go
+// value) of each record on the hot path, with its writer schema and plan
+// cached as they are after the first record.
 func BenchmarkDecode(b *testing.B) {
 	serde, values := benchValues(b)
 	ctx := context.Background()
