@@ -7,19 +7,22 @@ import (
 	"sync"
 )
 
-// node is a parsed Avro type, enough to convert between Go values and
-// goavro's native form.
+// node is a parsed Avro type: what the compiled codec (codec_compile.go)
+// needs to read and write Avro binary straight into and out of Go values.
 type node struct {
 	kind     string // record, array, map, union, enum, fixed, or a primitive
 	logical  string
 	name     string // full name, for named types
 	fields   []field
-	items    *node   // array items, map values
-	branches []*node // union
+	items    *node    // array items, map values
+	branches []*node  // union
+	symbols  []string // enum
+	size     int      // fixed
 
-	// goFields caches, per Go struct type, the index of the Go field that
-	// holds each schema field (-1 when the struct has none).
-	goFields sync.Map // reflect.Type -> []int
+	// plans caches, per Go type, the codec compiled for this node as the
+	// root of a schema, so each (writer schema, Go type) pair is compiled
+	// once whatever the number of records.
+	plans sync.Map // reflect.Type -> *plan
 }
 
 type field struct {
@@ -84,7 +87,17 @@ func parseNode(tree any, ns string, named map[string]*node) (*node, error) {
 			}
 			n := &node{kind: kind, name: name}
 			named[name] = n
-			if kind != "record" {
+			switch kind {
+			case "enum":
+				syms, _ := t["symbols"].([]any)
+				for _, s := range syms {
+					str, _ := s.(string)
+					n.symbols = append(n.symbols, str)
+				}
+				return n, nil
+			case "fixed":
+				size, _ := t["size"].(float64)
+				n.size = int(size)
 				return n, nil
 			}
 			fs, _ := t["fields"].([]any)
@@ -126,11 +139,9 @@ func parseNode(tree any, ns string, named map[string]*node) (*node, error) {
 }
 
 // fieldIndexes maps each schema field of a record to its Go struct field by
-// the `avro` tag.
+// the `avro` tag (-1 when the struct has none): schema resolution is by
+// field name. Callers cache the result (a compiled plan holds it).
 func (n *node) fieldIndexes(t reflect.Type) []int {
-	if v, ok := n.goFields.Load(t); ok {
-		return v.([]int)
-	}
 	byTag := map[string]int{}
 	for i := 0; i < t.NumField(); i++ {
 		if tag := t.Field(i).Tag.Get("avro"); tag != "" {
@@ -145,6 +156,5 @@ func (n *node) fieldIndexes(t reflect.Type) []int {
 		}
 		idx[i] = j
 	}
-	n.goFields.Store(t, idx)
 	return idx
 }

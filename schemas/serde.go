@@ -86,16 +86,18 @@ func (s *Serde) AppendEncode(b []byte, v any) ([]byte, error) {
 }
 
 func appendEncode(b []byte, s *Schema, id int, rv reflect.Value) ([]byte, error) {
-	native, err := toNative(s.root, rv)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", s.Name, err)
+	p := s.root.planFor(rv.Type())
+	if b == nil {
+		b = make([]byte, 0, p.sizeHint())
 	}
+	start := len(b)
 	var h sr.ConfluentHeader
 	b, _ = h.AppendEncode(b, id, nil)
-	b, err = s.codec.BinaryFromNative(b, native)
+	b, err := p.encode(b, rv)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", s.Name, err)
 	}
+	p.size.Store(int64(len(b) - start))
 	return b, nil
 }
 
@@ -120,20 +122,13 @@ func (s *Serde) Decode(ctx context.Context, b []byte, v any) (err error) {
 		return fmt.Errorf("%w: schema id %d is %s, want %s", ErrWrongRecord, id, sch.Name, target)
 	}
 	defer func() {
-		// goavro has been known to panic on hostile input; a record must
-		// never take a consumer down.
+		// The fuzz tests find no panic in the codec; this keeps a bug
+		// found later from taking a consumer down with one record.
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: %v", ErrMalformed, r)
 		}
 	}()
-	native, rest, err := sch.codec.NativeFromBinary(body)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if len(rest) != 0 {
-		return fmt.Errorf("%w: %d trailing bytes", ErrMalformed, len(rest))
-	}
-	if err := fromNative(sch.root, native, rv.Elem()); err != nil {
+	if err := decodeBody(sch.root.planFor(rv.Elem().Type()), body, rv.Elem()); err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return nil

@@ -23,7 +23,10 @@ type Schema struct {
 	Name string
 	// Text is the schema JSON with every referenced record inlined, as it is
 	// registered: a registry client needs no schema references to read it.
-	Text  string
+	Text string
+	// codec is goavro's, built to validate the schema; records are read
+	// and written by the plans compiled from root, and the tests hold
+	// those to codec.
 	codec *goavro.Codec
 	root  *node
 }

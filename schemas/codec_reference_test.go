@@ -1,7 +1,6 @@
 package schemas
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"time"
@@ -10,12 +9,39 @@ import (
 	"github.com/linkedin/goavro/v2"
 )
 
-var timeType = reflect.TypeOf(time.Time{})
+// This file is the generic path the compiled codec replaced: Go values
+// turned into goavro's native maps and back, goavro reading and writing
+// the binary. It is the reference the codec is held to
+// (codec_diff_test.go), kept as it was in production.
 
-// errInvalidUTF8: Avro strings are UTF-8 by specification. A string that is
-// not is refused rather than repaired, so nothing downstream (metric labels,
-// JSON payloads, logs) ever meets it or silently changes it.
-var errInvalidUTF8 = errors.New("string is not valid UTF-8")
+// referenceEncode is the Avro body the generic path wrote for v.
+func referenceEncode(s *Schema, v reflect.Value) ([]byte, error) {
+	native, err := toNative(s.root, v)
+	if err != nil {
+		return nil, err
+	}
+	return s.codec.BinaryFromNative(nil, native)
+}
+
+// referenceDecode is what the generic path did with an Avro body.
+func referenceDecode(s *Schema, body []byte, v reflect.Value) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrMalformed, r)
+		}
+	}()
+	native, rest, err := s.codec.NativeFromBinary(body)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if len(rest) != 0 {
+		return fmt.Errorf("%w: %d trailing bytes", ErrMalformed, len(rest))
+	}
+	if err := fromNative(s.root, native, v); err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return nil
+}
 
 // toNative turns a Go value into goavro's native form for schema n.
 func toNative(n *node, v reflect.Value) (any, error) {
