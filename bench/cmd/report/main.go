@@ -302,12 +302,22 @@ benchmark webhook shares one host), and tasks deferred to the first retry tier b
 in-memory queue filled during a burst. Both are fixed (idle connections per host up to §--max-in-flight§;
 an endpoint's queue grows to five seconds of its measured pace, or its share of §--max-pending§ among
 endpoints with work: a webhook's tasks share a partition, so one fetch brings seconds of one endpoint's work,
-and a tighter limit sent a large part of a burst round the first tier). What remains, largest first: Avro decoding
-and encoding through goavro's generic maps (the deliverer decodes every task and encodes every attempt, the
-router decodes every event and encodes every task), the HTTP client and server write paths, the control
-API's history index decoding every attempt (in §dev§ it shares the process), snappy compression of
-produced batches, and garbage collection of the per-record allocations. Matching is negligible for
-selective filters; broad ("*") matching was quadratic in the number of matches and now uses a set past 32.
+and a tighter limit sent a large part of a burst round the first tier).
+
+Avro (issue 20): before, every record went through goavro's generic maps (a §map[string]any§ per record and
+an interface per value, plus a reflection pass that looked up struct tags on every record): the router's task
+encode was close to half of the router's samples, and encode plus decode about a fifth of §dev§'s. Records are
+now read and written by plans compiled once per writer schema and Go type from the same schema tree
+(§schemas/codec_*.go§; goavro still parses and validates every schema and is the reference the codec is
+tested against, byte for byte, in §TestCodecMatchesGoavro§ and §FuzzCodec§). In the profile after, the
+serde is a small share, mostly the UTF-8 checks that must stay and the copy of each record's body.
+
+The history index checked every attempt's event to be JSON as it stored it; it now checks when a record is read
+(every attempt is stored, few are read). What remains, largest first: the HTTP client and server paths, the
+history index's writes (pebble, in §dev§ in the same process), rendering and signing each request (the render
+checks the event is one JSON object), snappy compression of produced batches, and garbage collection of the
+per-record allocations. Matching is negligible for selective filters; broad ("*") matching was quadratic in
+the number of matches and now uses a set past 32.
 
 Memory at 1,000 endpoints: the deliverer's Go runtime metrics and goroutine profile (§/debug/pprof/goroutine§)
 during the 1,000-endpoint run showed thousands of goroutines, most of them endpoint workers waiting for a
