@@ -107,8 +107,11 @@ func run(ctx context.Context, cfg Config, url string) (Result, error) {
 	t.Proxy = nil
 	// The default keeps two idle connections per host: the other workers
 	// would dial anew on every request, and the figure would be of TCP
-	// handshakes, not of requests.
+	// handshakes, not of requests. Idle limits alone still let a worker
+	// dial while another's connection is on its way back to the pool: the
+	// cap keeps the connections at one per worker.
 	t.MaxIdleConns, t.MaxIdleConnsPerHost = cfg.Concurrency, cfg.Concurrency
+	t.MaxConnsPerHost = cfg.Concurrency
 	client := &http.Client{Transport: t}
 	defer t.CloseIdleConnections()
 
