@@ -251,9 +251,12 @@ type result struct {
 	Baseline     *result `json:"baseline,omitempty"`
 	HealthyShare float64 `json:"healthyShare,omitempty"`
 	// Unordered is the same load with ordering none (scenario ordered);
-	// OrderedShare is this run's throughput over it.
-	Unordered    *result `json:"unordered,omitempty"`
-	OrderedShare float64 `json:"orderedShare,omitempty"`
+	// OrderedShare is the ordered runs' throughput over the unordered
+	// runs', and ShareRuns the deliveries/s of each run in the order they
+	// ran (unordered, ordered, ordered, unordered).
+	Unordered    *result   `json:"unordered,omitempty"`
+	OrderedShare float64   `json:"orderedShare,omitempty"`
+	ShareRuns    []float64 `json:"shareRuns,omitempty"`
 	// SlowExpected and SlowDelivered are the slow endpoint's deliveries
 	// (isolation), SlowSeconds the time from the first produce to its last.
 	SlowExpected  int     `json:"slowExpected,omitempty"`

@@ -25,7 +25,7 @@ func printHuman(w io.Writer, r *result) {
 	if r.Unordered != nil {
 		fmt.Fprintln(w, "the same load unordered:")
 		printHuman(w, r.Unordered)
-		fmt.Fprintf(w, "ordered by entity the webhooks get %.0f%% of the unordered throughput\n", 100*r.OrderedShare)
+		fmt.Fprintf(w, "ordered by entity the webhooks get %.0f%% of the unordered throughput (deliveries/s of the runs unordered, ordered, ordered, unordered: %.0f)\n", 100*r.OrderedShare, r.ShareRuns)
 	}
 	fmt.Fprintf(w, "scenario %s, kafka %s, %d webhooks ordered by %s, %d events", r.Scenario, r.Kafka, r.Webhooks, r.Ordering, r.Events)
 	if r.Keys > 0 {
