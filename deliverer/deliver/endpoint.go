@@ -142,8 +142,9 @@ func (e *endpoint) enqueue(j *job) {
 			}
 			return
 		}
-		// The partition carries all the lanes it can: the job waits in
-		// memory, and MaxPending bounds it.
+		// No park now (the partition carries all the lanes it can, or
+		// a job of the webhook is still in the partition's own
+		// tracker): the job waits in memory, and MaxPending bounds it.
 	}
 	j.ep = e
 	e.live[j] = struct{}{}

@@ -37,6 +37,10 @@ type lane struct {
 	// (parked) or put back: until next reaches it the lane has records to
 	// read again.
 	skippedTo int64
+	// lowered is the partition's read (partition.read) in which the lane
+	// last parked or went back: records it passes over from then on are
+	// read again in a later read that starts at or below next.
+	lowered uint64
 	// recovering: the lane came from the commit this process started from,
 	// and the partition has not been read past that commit's offset yet.
 	recovering bool
@@ -67,6 +71,7 @@ func (l *lane) heal() bool {
 	}
 	l.next = first
 	l.skippedTo = max(l.skippedTo, first+1)
+	l.lowered = l.part.read
 	l.part.rewind = true
 	return true
 }
@@ -76,11 +81,12 @@ func (l *lane) take(o int64) *tracker {
 	if o < l.next {
 		return nil
 	}
-	if l.parked || l.behind() && o >= l.skippedTo {
-		// Parked; or reading again after a park and handed a record past
-		// the ones to read again (a fetch from before the rewind): taken
-		// when the reading again comes to it, in order, or a record in
-		// between would look finished (lowwater counts gaps finished).
+	if l.parked || l.behind() && !l.inOrder() {
+		// Parked; or with records to read again and handed one by a
+		// read that did not pass them (one from before the rewind):
+		// taken when a read from next comes to it, in order, or the
+		// records in between would be skipped and look finished
+		// (lowwater counts gaps finished).
 		l.skippedTo = max(l.skippedTo, o+1)
 		return nil
 	}
@@ -102,6 +108,13 @@ func (l *lane) take(o int64) *tracker {
 	l.part.active++
 	l.hold(o)
 	return &l.trk
+}
+
+// inOrder reports whether the partition's current read hands the lane its
+// records in order from next: it began after the lane last parked or went
+// back, at or below next. p.mu is held.
+func (l *lane) inOrder() bool {
+	return l.part.read > l.lowered && l.part.readFrom <= l.next
 }
 
 // laneFor returns the webhook's lane, making one that takes over the jobs
@@ -143,6 +156,7 @@ func (p *partition) laneFor(webhook string, live []*job) *lane {
 // held.
 func (l *lane) park(put, kept []*job) {
 	l.parked = true
+	l.lowered = l.part.read
 	for _, j := range put {
 		l.next = min(l.next, j.offset)
 		l.skippedTo = max(l.skippedTo, j.offset+1)

@@ -187,7 +187,8 @@ func (e *endpoint) liveOf(p *partition) []*job {
 // (queued, or waiting in a line) is put back, for the caller to abandon: the
 // lane takes them again when the endpoint has room, and skips the jobs it
 // kept (out: in flight, waiting for their retry or for their commit).
-// false: the partition cannot carry another lane; j was not taken in.
+// false: no park now (the partition cannot carry another lane, or a job
+// the lane would put back is not its own); j was not taken in.
 // Called with e.mu held.
 func (e *endpoint) park(j *job) (put []*job, ok bool) {
 	p := j.part
@@ -218,6 +219,17 @@ func (e *endpoint) park(j *job) (put []*job, ok bool) {
 			put = append(put, m)
 		} else {
 			kept = append(kept, m)
+		}
+	}
+	for _, m := range put {
+		if m.trk != &l.trk {
+			// Still in the partition's own tracker: taken before the
+			// lane began and not yet the endpoint's when the lane took
+			// the others over. The lane counts its record finished and
+			// would not read it again, so it cannot be put back: no
+			// park this time (the next job tries again).
+			p.mu.Unlock()
+			return nil, false
 		}
 	}
 	l.park(put, kept)

@@ -52,6 +52,11 @@ type partition struct {
 	onRelease func()
 	// rewind: a lane wants records below next again (lane.go).
 	rewind bool
+	// read counts the partition's reads: a rewind begins a new one, from
+	// readFrom, once the records fetched before it are taken (poll.go);
+	// within a read, records come in offset order.
+	read     uint64
+	readFrom int64
 	// lastOffset and lastMeta are the last commit that succeeded.
 	lastOffset int64
 	lastMeta   string
@@ -137,6 +142,14 @@ func (p *partition) take(rec *kgo.Record) *tracker {
 	}
 	p.active++
 	return &p.main
+}
+
+// beginRead records that the records taken from now on are read in order
+// from at (a rewind to at took effect).
+func (p *partition) beginRead(at int64) {
+	p.mu.Lock()
+	p.read, p.readFrom = p.read+1, at
+	p.mu.Unlock()
 }
 
 // finishIn marks o finished in t; p.mu is held.

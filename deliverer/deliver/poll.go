@@ -30,7 +30,7 @@ func (d *Deliverer) poll(ctx context.Context) {
 			d.client.AllowRebalance()
 			return
 		}
-		d.applyRewinds()
+		rewound := d.applyRewinds()
 		fetches.EachError(func(t string, p int32, err error) {
 			if !errors.Is(err, context.Canceled) {
 				d.log.Warn("fetch", "topic", t, "partition", p, "err", err)
@@ -45,6 +45,11 @@ func (d *Deliverer) poll(ctx context.Context) {
 			lag := fp.HighWatermark - fp.Records[len(fp.Records)-1].Offset - 1
 			d.metrics.lag.WithLabelValues(fp.Topic, strconv.Itoa(int(fp.Partition))).Set(float64(max(lag, 0)))
 		})
+		// The records fetched before a rewind are taken: what comes
+		// next is the new read.
+		for p, at := range rewound {
+			p.beginRead(at)
+		}
 		d.client.AllowRebalance()
 		d.metrics.pending.Set(float64(d.budget.count()))
 	}
@@ -75,14 +80,18 @@ func (d *Deliverer) rewind(parts []*partition) {
 }
 
 // applyRewinds sets the partitions asked for back to the first record their
-// lanes want again; the records in between that are not the lanes' are
-// skipped on the way (partition.take).
-func (d *Deliverer) applyRewinds() {
+// lanes want again, and returns where each was set to; the records in
+// between that are not the lanes' are skipped on the way (partition.take).
+// SetOffsets drops what the client fetched and buffered before it, but not
+// the records of the poll in hand: those are taken before the new read
+// begins.
+func (d *Deliverer) applyRewinds() map[*partition]int64 {
 	d.pollMu.Lock()
 	parts := d.rewinds
 	d.rewinds = map[*partition]struct{}{}
 	d.pollMu.Unlock()
 	set := map[string]map[int32]kgo.EpochOffset{}
+	rewound := map[*partition]int64{}
 	for p := range parts {
 		p.mu.Lock()
 		at := p.rewindTo()
@@ -94,10 +103,12 @@ func (d *Deliverer) applyRewinds() {
 			set[p.topic] = map[int32]kgo.EpochOffset{}
 		}
 		set[p.topic][p.num] = kgo.EpochOffset{Epoch: -1, Offset: at}
+		rewound[p] = at
 	}
 	if len(set) > 0 {
 		d.client.SetOffsets(set)
 	}
+	return rewound
 }
 
 // takeRecords decodes the records of one partition and admits them.
