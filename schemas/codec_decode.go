@@ -104,12 +104,9 @@ func (c *compiler) unionDecoder(n *node, t reflect.Type) decoder {
 		}
 	}
 	return func(r *reader, v reflect.Value) error {
-		i, err := r.long()
+		i, err := r.index("union", len(branches))
 		if err != nil {
-			return fmt.Errorf("union index: %w", err)
-		}
-		if i < 0 || i >= int64(len(branches)) {
-			return fmt.Errorf("union index %d, want 0 to %d", i, len(branches)-1)
+			return err
 		}
 		b := branches[i]
 		switch {
@@ -380,12 +377,9 @@ func primitiveDecoder(n *node, t reflect.Type) decoder {
 	case "enum":
 		if k == reflect.String {
 			return func(r *reader, v reflect.Value) error {
-				i, err := r.long()
+				i, err := r.index("enum", len(n.symbols))
 				if err != nil {
 					return err
-				}
-				if i < 0 || i >= int64(len(n.symbols)) {
-					return fmt.Errorf("enum index %d, want 0 to %d", i, len(n.symbols)-1)
 				}
 				if !utf8.ValidString(n.symbols[i]) {
 					return errInvalidUTF8

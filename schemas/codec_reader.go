@@ -110,9 +110,20 @@ func (r *reader) bytes() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := r.buf[r.off : r.off+n]
-	r.off += n
-	return b, nil
+	return r.fixed(n)
+}
+
+// index reads the index of a union branch or an enum symbol (what) and
+// checks it against the n there are.
+func (r *reader) index(what string, n int) (int, error) {
+	i, err := r.long()
+	if err != nil {
+		return 0, fmt.Errorf("%s index: %w", what, err)
+	}
+	if i < 0 || i >= int64(n) {
+		return 0, fmt.Errorf("%s index %d, want 0 to %d", what, i, n-1)
+	}
+	return int(i), nil
 }
 
 // string returns the next string value as a substring of the body, not

@@ -37,10 +37,7 @@ func (c *compiler) skipper(n *node) decoder {
 		}
 	case "enum":
 		return func(r *reader, _ reflect.Value) error {
-			i, err := r.long()
-			if err == nil && (i < 0 || i >= int64(len(n.symbols))) {
-				err = fmt.Errorf("enum index %d, want 0 to %d", i, len(n.symbols)-1)
-			}
+			_, err := r.index("enum", len(n.symbols))
 			return err
 		}
 	case "union":
@@ -49,12 +46,9 @@ func (c *compiler) skipper(n *node) decoder {
 			branches[i] = c.plan(b, nil)
 		}
 		return func(r *reader, _ reflect.Value) error {
-			i, err := r.long()
+			i, err := r.index("union", len(branches))
 			if err != nil {
-				return fmt.Errorf("union index: %w", err)
-			}
-			if i < 0 || i >= int64(len(branches)) {
-				return fmt.Errorf("union index %d, want 0 to %d", i, len(branches)-1)
+				return err
 			}
 			return branches[i].decode(r, reflect.Value{})
 		}

@@ -215,14 +215,10 @@ func (e *endpoint) park(j *job) (put []*job, ok bool) {
 	}
 	var kept []*job
 	for _, m := range mine {
-		if notOut[m] {
-			put = append(put, m)
-		} else {
+		switch {
+		case !notOut[m]:
 			kept = append(kept, m)
-		}
-	}
-	for _, m := range put {
-		if m.trk != &l.trk {
+		case m.trk != &l.trk:
 			// Still in the partition's own tracker: taken before the
 			// lane began and not yet the endpoint's when the lane took
 			// the others over. The lane counts its record finished and
@@ -230,6 +226,8 @@ func (e *endpoint) park(j *job) (put []*job, ok bool) {
 			// park this time (the next job tries again).
 			p.mu.Unlock()
 			return nil, false
+		default:
+			put = append(put, m)
 		}
 	}
 	l.park(put, kept)
