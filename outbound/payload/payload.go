@@ -32,6 +32,8 @@ import (
 	"strconv"
 	"strings"
 
+	fastjson "github.com/segmentio/encoding/json"
+
 	"github.com/hookstream/hookstream/schemas"
 )
 
@@ -167,10 +169,13 @@ func splice(buf *bytes.Buffer, members []byte, t *schemas.DeliveryTask) error {
 	return nil
 }
 
-// eventObject is t's event, checked to be one JSON object.
+// eventObject is t's event, checked to be one JSON object. The check runs
+// on every request, so it is segmentio's validator: it accepts exactly what
+// encoding/json.Valid accepts (FuzzValidMatchesStd) at a fraction of the
+// cost, which was a visible share of the deliverer's profile.
 func eventObject(t *schemas.DeliveryTask) ([]byte, error) {
 	obj := bytes.TrimSpace([]byte(t.Event))
-	if len(obj) < 2 || obj[0] != '{' || !json.Valid(obj) {
+	if len(obj) < 2 || obj[0] != '{' || !fastjson.Valid(obj) {
 		return nil, fmt.Errorf("payload: delivery %s: event is not a JSON object", t.DeliveryID)
 	}
 	return obj, nil
