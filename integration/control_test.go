@@ -80,6 +80,11 @@ func TestControlAPIEndToEnd(t *testing.T) {
 
 	// Retry by history id: one more delivery, a new webhook-id.
 	hist := c.must(200, "GET", "/api/v1/webhooks/history?"+q.Encode()+"&pageSize=1", nil)["records"].([]any)[0].(map[string]any)
+	// The attempt record points at its task; the history shows the event
+	// read from there.
+	if ev, _ := hist["event"].(map[string]any); ev == nil || ev["eventId"] != hist["eventId"] || hist["eventUnavailable"] != nil {
+		t.Fatalf("history record without its task's event: %v", hist)
+	}
 	retried := c.must(202, "POST", "/api/v1/webhooks/history/"+hist["id"].(string)+"/retry", nil)
 	kafkatest.WaitFor(t, 30*time.Second, "the retried delivery", func() error {
 		return kafkatest.Equal(good.succeeded()[retried["deliveryId"].(string)], 1)

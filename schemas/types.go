@@ -228,6 +228,11 @@ type DeliveryAttempt struct {
 	EventOmitted    bool              `avro:"eventOmitted"`
 	NextAttemptAt   *time.Time        `avro:"nextAttemptAt"`
 	Timestamp       time.Time         `avro:"timestamp"`
+	// TaskTopic, TaskPartition and TaskOffset are where the attempted task
+	// is; TaskTopic is empty in records written before they existed.
+	TaskTopic     string `avro:"taskTopic"`
+	TaskPartition int32  `avro:"taskPartition"`
+	TaskOffset    int64  `avro:"taskOffset"`
 }
 
 // DeadLetter is a task that exhausted its attempts.

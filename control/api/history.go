@@ -80,6 +80,7 @@ func (s *Server) listHistory(w http.ResponseWriter, r *http.Request, p auth.Prin
 	if err != nil {
 		return err
 	}
+	s.fillEvents(r.Context(), page.Records)
 	writeJSON(w, http.StatusOK, historyList{list: list[history.Record]{Count: page.Count, Records: page.Records}, NextCursor: page.Next})
 	return nil
 }
@@ -125,6 +126,11 @@ func (s *Server) retryAttempt(w http.ResponseWriter, r *http.Request, p auth.Pri
 	}
 	if !manageable(p, wh) {
 		return errGlobalAdminsOnly
+	}
+	recs := []history.Record{rec}
+	s.fillEvents(r.Context(), recs)
+	if rec = recs[0]; rec.Event == nil {
+		return errNoEvent(&rec)
 	}
 	now := time.Now().UTC()
 	t := schemas.DeliveryTask{

@@ -161,6 +161,65 @@ func TestHistoryFiltersPagesAndRetries(t *testing.T) {
 	}
 }
 
+// An attempt that points at its task shows the task's event, read from the
+// task topic; one whose task is gone says so, is still listed, and is not
+// redelivered with an empty event.
+func TestHistoryReadsEventsFromTasks(t *testing.T) {
+	h := newHarness(t)
+	alice, _ := h.create(aliceToken, hook("a", "https://a.example.com/a"))
+	at := time.Now().UTC().Add(-time.Minute).Truncate(time.Millisecond)
+	task := schemas.DeliveryTask{DeliveryID: "msg_p0", WebhookID: alice, EventID: "evt-p0", EventType: "entityCreated",
+		Event: `{"eventId":"evt-p0","eventType":"entityCreated"}`, EventTime: at, RoutedAt: at, Attempt: 1, NotBefore: at}
+	b, err := h.env.Serde.Encode(&task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := h.env.Admin.ProduceSync(context.Background(), &kgo.Record{Topic: h.env.Names.Deliveries, Key: []byte(alice), Value: b}).First()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pointing := func(id string, topic string, partition int32, offset int64) *schemas.DeliveryAttempt {
+		a := attempt(id, alice, "success", 200, at)
+		a.Event = ""
+		a.TaskTopic, a.TaskPartition, a.TaskOffset = topic, partition, offset
+		return a
+	}
+	h.produce(h.env.Names.Attempts, alice, pointing("p0", tr.Topic, tr.Partition, tr.Offset))
+	h.produce(h.env.Names.Attempts, alice, pointing("p1", h.env.Names.Prefix+"gone", 0, 0))
+	// The offset holds another delivery's task (the topic was made again).
+	h.produce(h.env.Names.Attempts, alice, pointing("p2", tr.Topic, tr.Partition, tr.Offset))
+	kafkatest.WaitFor(t, 10*time.Second, "3 attempts in the index", func() error {
+		_, out := h.do(adminToken, "GET", "/api/v1/webhooks/history", nil)
+		return kafkatest.Named("count", kafkatest.Equal(out["count"], any(3.0)))
+	})
+	_, out := h.do(aliceToken, "GET", "/api/v1/webhooks/history?sortField=webhookId", nil)
+	byID := map[string]map[string]any{}
+	for _, r := range out["records"].([]any) {
+		byID[r.(map[string]any)["id"].(string)] = r.(map[string]any)
+	}
+	if ev, _ := byID["p0"]["event"].(map[string]any); ev == nil || ev["eventId"] != "evt-p0" || byID["p0"]["eventUnavailable"] != nil {
+		t.Errorf("p0, its task in the log: %v", byID["p0"])
+	}
+	for _, id := range []string{"p1", "p2"} {
+		if byID[id]["event"] != nil || !strings.Contains(fmt.Sprint(byID[id]["eventUnavailable"]), "no longer in") {
+			t.Errorf("%s, its task gone: %v", id, byID[id])
+		}
+	}
+	deliveries := h.watchDeliveries()
+	if status, out := h.do(aliceToken, "POST", "/api/v1/webhooks/history/p1/retry", nil); status != http.StatusConflict {
+		t.Errorf("retry of an attempt whose task is gone: %d %v", status, out)
+	}
+	if status, out := h.do(aliceToken, "POST", "/api/v1/webhooks/history/p0/retry", nil); status != http.StatusAccepted {
+		t.Fatalf("retry of p0: %d %v", status, out)
+	}
+	kafkatest.WaitFor(t, 10*time.Second, "the retried task", func() error {
+		return kafkatest.Equal(len(deliveries.where(func(d schemas.DeliveryTask) bool { return d.OriginalDeliveryID == "msg_p0" })), 1)
+	})
+	if got := deliveries.where(func(d schemas.DeliveryTask) bool { return d.OriginalDeliveryID == "msg_p0" })[0]; got.Event != task.Event {
+		t.Errorf("retried event %q, want %q", got.Event, task.Event)
+	}
+}
+
 func deadLetter(webhookID, deliveryID string, at time.Time) *schemas.DeadLetter {
 	return &schemas.DeadLetter{
 		Task: schemas.DeliveryTask{DeliveryID: deliveryID, WebhookID: webhookID, EventID: "evt-" + deliveryID, EventType: "tagAdded",

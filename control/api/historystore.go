@@ -42,6 +42,15 @@ func (s *Server) openHistory(ctx context.Context, adm *kadm.Client) (*history.St
 	} else if changed {
 		s.log.Info("history: attempts topic retention set", "topic", s.names.Attempts, "retention", s.cfg.HistoryRetention)
 	}
+	// An attempt points at its task for its event: the task topics keep
+	// their records at least as long as the history keeps attempts.
+	for _, name := range s.names.TaskTopics() {
+		if changed, err := provision.RetentionAtLeast(ctx, adm, name, s.cfg.HistoryRetention); err != nil {
+			s.log.Warn("history: could not raise a task topic's retention to the history's", "topic", name, "err", err)
+		} else if changed {
+			s.log.Info("history: task topic retention raised to the history's", "topic", name, "retention", s.cfg.HistoryRetention)
+		}
+	}
 	from, err := s.resumeFrom(ctx, adm, store)
 	if err != nil {
 		store.Close()

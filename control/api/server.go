@@ -24,6 +24,7 @@ import (
 	"github.com/hookstream/hookstream/control/deadletter"
 	"github.com/hookstream/hookstream/control/history"
 	"github.com/hookstream/hookstream/control/replay"
+	"github.com/hookstream/hookstream/control/taskread"
 	"github.com/hookstream/hookstream/control/webhook"
 	"github.com/hookstream/hookstream/outbound/send"
 	"github.com/hookstream/hookstream/outbound/ssrf"
@@ -60,6 +61,7 @@ type Server struct {
 	historyTemp string        // the temporary index directory Run removes, if any
 	client      *kgo.Client
 	serde       *schemas.Serde
+	tasks       *taskread.Reader // reads the events of attempts that point at their task
 	follower    *subscription.Follower
 	runCtx      context.Context // ends with Run; replays run under it
 
@@ -143,6 +145,7 @@ func (s *Server) Run(ctx context.Context) error {
 		return fmt.Errorf("api: %w", err)
 	}
 	s.client, s.serde = client, serde
+	s.tasks = taskread.New(client, serde)
 	s.follower = subscription.NewFollower(base, s.names.Subscriptions, s.names.SubscriptionStatus, serde, s.table, s.log)
 	store, from, err := s.openHistory(ctx, kadm.NewClient(client))
 	if err != nil {

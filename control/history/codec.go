@@ -44,7 +44,15 @@ func encodeValue(r *Record) []byte {
 		b = appendString(appendString(b, k), r.RequestHeaders[k])
 	}
 	b = appendString(b, r.ResponseSnippet)
-	return appendString(b, string(r.Event))
+	b = appendString(b, string(r.Event))
+	// The task's place comes last and only when there is one: values
+	// stored before attempts pointed at their task end at the event.
+	if r.Task.Topic != "" {
+		b = appendString(b, r.Task.Topic)
+		b = binary.AppendVarint(b, int64(r.Task.Partition))
+		b = binary.AppendVarint(b, r.Task.Offset)
+	}
+	return b
 }
 
 // decodeValue fills r from v; r's ID, WebhookID and Timestamp come from
@@ -82,6 +90,11 @@ func decodeValue(v []byte, r *Record) error {
 		// are read. An event that is not JSON (a foreign producer's) is
 		// left out of the record rather than breaking the page.
 		r.Event = []byte(ev)
+	}
+	if len(d.b) > 0 {
+		r.Task.Topic = d.str()
+		r.Task.Partition = int32(d.varint())
+		r.Task.Offset = d.varint()
 	}
 	if d.bad {
 		return errCorrupt

@@ -35,3 +35,33 @@ func TestStoredEventIsCheckedWhenRead(t *testing.T) {
 		})
 	}
 }
+
+// TestStoredTaskPlace: the place of an attempt's task survives the store,
+// and a value stored before attempts pointed at their task (it ends at the
+// event) still decodes, with no place.
+func TestStoredTaskPlace(t *testing.T) {
+	at := time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
+	r := rec("a1", "wh", "entityCreated", Success, at)
+	r.Event, r.Task = nil, TaskRef{Topic: "hookstream.deliveries", Partition: 7, Offset: 1 << 40}
+	var got Record
+	if err := decodeValue(encodeValue(&r), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Task != r.Task || !got.NeedsEvent() {
+		t.Fatalf("task %+v (needs event %v), want %+v", got.Task, got.NeedsEvent(), r.Task)
+	}
+	old := r
+	old.Task, old.Event = TaskRef{}, []byte(`{"eventId":"e1"}`)
+	got = Record{}
+	if err := decodeValue(encodeValue(&old), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Task != (TaskRef{}) || got.NeedsEvent() || string(got.Event) != `{"eventId":"e1"}` {
+		t.Fatalf("old value decoded to task %+v, event %q", got.Task, got.Event)
+	}
+	// A place cut short is corruption, not a place at offset 0.
+	v := encodeValue(&r)
+	if err := decodeValue(v[:len(v)-1], &Record{}); err == nil {
+		t.Fatal("a truncated place decoded")
+	}
+}

@@ -31,9 +31,26 @@ type Record struct {
 	RequestHeaders  map[string]string `json:"requestHeaders"`
 	ResponseSnippet string            `json:"responseSnippet"`
 	Event           json.RawMessage   `json:"event,omitempty"`
-	NextAttemptAt   *time.Time        `json:"nextAttemptAt,omitempty"`
-	Timestamp       time.Time         `json:"timestamp"`
+	// EventUnavailable says why a record that should show its event does
+	// not (its task is no longer in the log, or could not be read).
+	EventUnavailable string     `json:"eventUnavailable,omitempty"`
+	NextAttemptAt    *time.Time `json:"nextAttemptAt,omitempty"`
+	Timestamp        time.Time  `json:"timestamp"`
+	// Task is where the attempted task's record is, when the attempt
+	// pointed at it instead of carrying the event: the API reads Event from
+	// there. Zero in records that carried their event.
+	Task TaskRef `json:"-"`
 }
+
+// TaskRef is the place of a task record in the log.
+type TaskRef struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+}
+
+// NeedsEvent reports whether r's event is still to be read from its task.
+func (r *Record) NeedsEvent() bool { return r.Event == nil && r.Task.Topic != "" }
 
 // Success is the outcome of an attempt that got a 2xx.
 const Success = "success"
@@ -55,6 +72,11 @@ func FromAttempt(a schemas.DeliveryAttempt) Record {
 		r.RequestHeaders[k] = v
 	}
 	// Not checked to be JSON here: decodeValue does, when it is read.
-	r.Event = json.RawMessage(a.Event)
+	if a.Event != "" {
+		r.Event = json.RawMessage(a.Event)
+	}
+	if a.TaskTopic != "" {
+		r.Task = TaskRef{Topic: a.TaskTopic, Partition: a.TaskPartition, Offset: a.TaskOffset}
+	}
 	return r
 }

@@ -163,10 +163,7 @@ func (d *Deliverer) consume(ctx context.Context, base []kgo.Opt) error {
 	hardCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
 	d.hardCtx, d.softCtx = hardCtx, ctx
-	topics := []string{d.names.Deliveries}
-	for _, t := range d.names.Tiers {
-		topics = append(topics, t.Topic)
-	}
+	topics := d.names.TaskTopics()
 	// The group client's assignment callback reads committed offsets
 	// with their metadata (adjustOffsets) before the client is returned,
 	// so it uses a client of its own.

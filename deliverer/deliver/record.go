@@ -215,7 +215,10 @@ func (d *Deliverer) attemptRecord(j *job, a attempt, now time.Time) schemas.Deli
 		AttemptID: newAttemptID(), DeliveryID: j.task.DeliveryID, WebhookID: j.task.WebhookID,
 		EventID: j.task.EventID, EventType: j.task.EventType, Attempt: j.task.Attempt,
 		Tier: d.tierName(j.tier), StatusCode: int32(a.res.StatusCode), LatencyMs: a.res.Latency.Milliseconds(),
-		RequestHeaders: map[string]string{}, ResponseSnippet: a.res.Snippet, Event: j.task.Event, Timestamp: now,
+		RequestHeaders: map[string]string{}, ResponseSnippet: a.res.Snippet, Timestamp: now,
+		// The event stays in the task's record: history reads it from there
+		// (a copy in every attempt was most of the attempt's bytes).
+		TaskTopic: j.part.topic, TaskPartition: j.part.num, TaskOffset: j.offset,
 	}
 	if a.result.Kind != outcome.Success {
 		rec.Error = wire.Text(a.result.Reason)
@@ -227,15 +230,10 @@ func (d *Deliverer) attemptRecord(j *job, a attempt, now time.Time) schemas.Deli
 }
 
 // addAttempt adds the attempt record rec to out. One that would be over
-// the broker's record size limit is written without its event (and, if
-// that is not enough, without request headers and response snippet) and
-// says so, so the attempt is still on record.
+// the broker's record size limit is written without request headers and
+// response snippet, so the attempt is still on record.
 func (d *Deliverer) addAttempt(out *outbox, rec *schemas.DeliveryAttempt) {
 	r, ok := out.record(d.serde, d.names.Attempts, rec.WebhookID, rec)
-	if ok && !kafka.Fits(r) {
-		rec.Event, rec.EventOmitted = "", true
-		r, ok = out.record(d.serde, d.names.Attempts, rec.WebhookID, rec)
-	}
 	if ok && !kafka.Fits(r) {
 		rec.RequestHeaders, rec.ResponseSnippet = map[string]string{}, ""
 		r, ok = out.record(d.serde, d.names.Attempts, rec.WebhookID, rec)

@@ -134,7 +134,7 @@ func summary(attempts []schemas.DeliveryAttempt) string {
 		return "none"
 	}
 	a := attempts[0]
-	return fmt.Sprintf("outcome %s, event of %d bytes, omitted %v, error %q", a.Outcome, len(a.Event), a.EventOmitted, a.Error)
+	return fmt.Sprintf("outcome %s, event of %d bytes, omitted %v, task %s/%d@%d, error %q", a.Outcome, len(a.Event), a.EventOmitted, a.TaskTopic, a.TaskPartition, a.TaskOffset, a.Error)
 }
 
 // A record on deliveries that does not decode, or whose task cannot be
@@ -187,9 +187,10 @@ func TestUndeliverableRecordsAreRejected(t *testing.T) {
 	}
 }
 
-// A task of about a megabyte: its attempt record leaves the event out and
-// says so; a retry or dead letter of it would not fit, so the task is
-// rejected with its origin instead of retried forever.
+// A task of about a megabyte: its attempt record points at the task, as
+// every attempt record does, instead of carrying the event; a retry or dead
+// letter of it would not fit, so the task is rejected with its origin
+// instead of retried forever.
 func TestOversizedTaskOutcomes(t *testing.T) {
 	d := offlineDeliverer(t)
 	p := d.partition(d.names.Deliveries, 1)
@@ -203,8 +204,8 @@ func TestOversizedTaskOutcomes(t *testing.T) {
 			a := attemptResults[name]
 			out, _ := d.outcome(wh, []*job{j}, &a, time.Now())
 			rejected, attempts := checkOutbox(t, d, out)
-			if len(attempts) != 1 || attempts[0].Outcome != want || !attempts[0].EventOmitted || attempts[0].Event != "" {
-				t.Fatalf("%d attempts (first %s), want one %s without its event", len(attempts), summary(attempts), want)
+			if len(attempts) != 1 || attempts[0].Outcome != want || !pointsAt(attempts[0], d.names.Deliveries, 1, 5) {
+				t.Fatalf("%d attempts (first %s), want one %s pointing at its task", len(attempts), summary(attempts), want)
 			}
 			if want != outcomeRejected {
 				if len(rejected) != 0 {
@@ -220,13 +221,13 @@ func TestOversizedTaskOutcomes(t *testing.T) {
 			}
 		})
 	}
-	// A task that fits keeps its event in the attempt record and retries.
+	// A task that fits retries; its attempt points at it too.
 	j := &job{part: p, offset: 6, task: testTask("{}"), tier: p.tier}
 	a := attemptResults["retry"]
 	out, res := d.outcome(wh, []*job{j}, &a, time.Now())
 	next := res.nextAt
 	rejected, attempts := checkOutbox(t, d, out)
-	if len(rejected) != 0 || len(attempts) != 1 || attempts[0].Outcome != outcomeRetry || attempts[0].Event != "{}" || next.IsZero() {
+	if len(rejected) != 0 || len(attempts) != 1 || attempts[0].Outcome != outcomeRetry || !pointsAt(attempts[0], d.names.Deliveries, 1, 6) || next.IsZero() {
 		t.Fatalf("small task: %d rejected, %d attempts (first %s)", len(rejected), len(attempts), summary(attempts))
 	}
 	if attempts[0].Error != "status 500 \uFFFD" {
@@ -335,4 +336,10 @@ func TestRetryRecordCarriesTheTaskHeaders(t *testing.T) {
 	if string(tier.Key) != task.WebhookID {
 		t.Fatalf("retry record key %q, want the webhook id", tier.Key)
 	}
+}
+
+// pointsAt reports whether a carries no event and points at the task record
+// topic/partition@offset.
+func pointsAt(a schemas.DeliveryAttempt, topic string, partition int32, offset int64) bool {
+	return a.Event == "" && !a.EventOmitted && a.TaskTopic == topic && a.TaskPartition == partition && a.TaskOffset == offset
 }

@@ -124,7 +124,19 @@ func Setup(ctx context.Context, client *kgo.Client, names topic.Names, partition
 // its spec's retention; this keeps a topic another component created first,
 // or an older setting, in step with the component that owns the retention.
 func Retention(ctx context.Context, adm *kadm.Client, name string, d time.Duration) (bool, error) {
-	want := strconv.FormatInt(d.Milliseconds(), 10)
+	return setRetention(ctx, adm, name, d, func(have int64) bool { return have == d.Milliseconds() })
+}
+
+// RetentionAtLeast raises the retention.ms of an existing topic to d when
+// it is shorter (unlimited, -1, is not), and reports whether it changed it:
+// for a topic whose records another one points at for as long as d.
+func RetentionAtLeast(ctx context.Context, adm *kadm.Client, name string, d time.Duration) (bool, error) {
+	return setRetention(ctx, adm, name, d, func(have int64) bool { return have < 0 || have >= d.Milliseconds() })
+}
+
+// setRetention sets retention.ms to d unless ok accepts the topic's
+// current value (the broker's default when the topic sets none).
+func setRetention(ctx context.Context, adm *kadm.Client, name string, d time.Duration, ok func(have int64) bool) (bool, error) {
 	described, err := adm.DescribeTopicConfigs(ctx, name)
 	if err != nil {
 		return false, fmt.Errorf("describe topic %s: %w", name, err)
@@ -137,10 +149,14 @@ func Retention(ctx context.Context, adm *kadm.Client, name string, d time.Durati
 		return false, fmt.Errorf("describe topic %s: %w", name, err)
 	}
 	for _, c := range rc.Configs {
-		if c.Key == "retention.ms" && c.Value != nil && *c.Value == want {
+		if c.Key != "retention.ms" || c.Value == nil {
+			continue
+		}
+		if have, err := strconv.ParseInt(*c.Value, 10, 64); err == nil && ok(have) {
 			return false, nil
 		}
 	}
+	want := strconv.FormatInt(d.Milliseconds(), 10)
 	resp, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "retention.ms", Value: kadm.StringPtr(want)}}, name)
 	if err == nil {
 		_, err = resp.On(name, nil)

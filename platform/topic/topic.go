@@ -64,6 +64,15 @@ func NewNames(prefix string, tiers []time.Duration) Names {
 	return n
 }
 
+// TaskTopics are the topics of delivery tasks: deliveries and the tiers.
+func (n Names) TaskTopics() []string {
+	names := []string{n.Deliveries}
+	for _, t := range n.Tiers {
+		names = append(names, t.Topic)
+	}
+	return names
+}
+
 // ShortDuration writes d in its largest whole unit: 1m, 4h, 250ms.
 func ShortDuration(d time.Duration) string {
 	for _, u := range []struct {

@@ -119,7 +119,7 @@ function openDetail(r) {
   ];
   $('#attempt-fields').replaceChildren(...fields.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
   $('#attempt-headers').textContent = Object.entries(r.requestHeaders || {}).sort().map(([k, v]) => `${k}: ${v}`).join('\n');
-  $('#attempt-event').textContent = pretty(r.event);
+  $('#attempt-event').textContent = r.event === undefined && r.eventUnavailable ? `(${r.eventUnavailable})` : pretty(r.event);
   $('#attempt-response').textContent = r.responseSnippet || '(empty)';
   $('#retry-result').textContent = '';
   $('#attempt-detail').hidden = false;
