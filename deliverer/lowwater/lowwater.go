@@ -5,16 +5,29 @@
 // is done: committing past an unfinished record would lose it on a crash.
 package lowwater
 
-import "sync"
+import (
+	"bytes"
+	"sync"
+)
 
 // Partition is the tracker of one partition. It is safe for concurrent use:
 // the poll loop adds, delivery goroutines finish.
 type Partition struct {
-	mu      sync.Mutex
-	base    int64  // offset of pending[0]
-	pending []bool // done flags of offsets base, base+1, ...
+	mu   sync.Mutex
+	base int64 // offset of pending[0]
+	// pending holds a flag per offset base, base+1, ...: finished or
+	// unfinished. Bytes, not bools, so the walks over it (Runs, on every
+	// commit of a partition with thousands in flight) find the next flag
+	// of a kind with bytes.IndexByte instead of looking at each.
+	pending []byte
 	started bool
 }
+
+// The flags of pending.
+const (
+	unfinished byte = 0
+	finished   byte = 1
+)
 
 // Add registers a fetched offset. Offsets must be added in increasing order;
 // gaps (compacted or transaction-marker offsets) count as finished.
@@ -29,9 +42,9 @@ func (p *Partition) Add(offset int64) {
 		return // already tracked: a refetch after a pause
 	}
 	for ; next < offset; next++ {
-		p.pending = append(p.pending, true)
+		p.pending = append(p.pending, finished)
 	}
-	p.pending = append(p.pending, false)
+	p.pending = append(p.pending, unfinished)
 }
 
 // Done marks offset finished and returns the offset to commit (the next one
@@ -43,7 +56,7 @@ func (p *Partition) Done(offset int64) int64 {
 	if !p.started || i < 0 || i >= int64(len(p.pending)) {
 		return -1
 	}
-	p.pending[i] = true
+	p.pending[i] = finished
 	if i != 0 {
 		return -1
 	}
@@ -66,7 +79,7 @@ func (p *Partition) Extend(next int64) int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for end := p.base + int64(len(p.pending)); end < next; end++ {
-		p.pending = append(p.pending, true)
+		p.pending = append(p.pending, finished)
 	}
 	return p.compact()
 }
@@ -74,9 +87,9 @@ func (p *Partition) Extend(next int64) int64 {
 // compact drops the finished offsets at the front and returns the mark.
 // Called with mu held.
 func (p *Partition) compact() int64 {
-	n := 0
-	for n < len(p.pending) && p.pending[n] {
-		n++
+	n := bytes.IndexByte(p.pending, unfinished)
+	if n < 0 {
+		n = len(p.pending)
 	}
 	p.pending = p.pending[n:]
 	p.base += int64(n)
@@ -94,21 +107,21 @@ func (p *Partition) Runs() (base int64, runs []int64) {
 	if !p.started {
 		return -1, nil
 	}
-	last := len(p.pending) - 1
-	for last >= 0 && !p.pending[last] {
-		last--
-	}
-	if last < 0 {
+	w := p.pending[:bytes.LastIndexByte(p.pending, finished)+1]
+	if len(w) == 0 {
 		return p.base, nil
 	}
-	done, n := false, int64(0)
-	for _, d := range p.pending[:last+1] {
-		if d != done {
-			runs, done, n = append(runs, n), d, 0
+	// Alternate: the length up to the next finished flag, then up to the
+	// next unfinished one; w ends with a finished flag.
+	for want := finished; len(w) > 0; want ^= 1 {
+		n := bytes.IndexByte(w, want)
+		if n < 0 {
+			n = len(w)
 		}
-		n++
+		runs = append(runs, int64(n))
+		w = w[n:]
 	}
-	return p.base, append(runs, n)
+	return p.base, runs
 }
 
 // State reports whether offset was tracked (added, or a gap below the
@@ -122,7 +135,7 @@ func (p *Partition) State(offset int64) (tracked, done bool) {
 	case i < 0:
 		return true, true
 	case i < int64(len(p.pending)):
-		return true, p.pending[i]
+		return true, p.pending[i] == finished
 	}
 	return false, false
 }
@@ -131,10 +144,8 @@ func (p *Partition) State(offset int64) (tracked, done bool) {
 func (p *Partition) FirstUnfinished() int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for i, d := range p.pending {
-		if !d {
-			return p.base + int64(i)
-		}
+	if i := bytes.IndexByte(p.pending, unfinished); i >= 0 {
+		return p.base + int64(i)
 	}
 	return -1
 }
@@ -143,11 +154,5 @@ func (p *Partition) FirstUnfinished() int64 {
 func (p *Partition) Unfinished() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := 0
-	for _, d := range p.pending {
-		if !d {
-			n++
-		}
-	}
-	return n
+	return len(p.pending) - bytes.Count(p.pending, []byte{finished})
 }

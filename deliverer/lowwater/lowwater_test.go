@@ -3,6 +3,7 @@ package lowwater
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -103,5 +104,48 @@ func TestRunsAndExtend(t *testing.T) {
 	}
 	if mark := p.Done(15); mark != 20 {
 		t.Fatalf("mark %d, want 20 (Extend's end)", mark)
+	}
+}
+
+// TestRunsMatchesStates checks Runs against the states of the offsets one
+// by one, over random adds (with gaps) and finishes.
+func TestRunsMatchesStates(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 200 {
+		var p Partition
+		next := int64(rng.IntN(5))
+		var added []int64
+		for range rng.IntN(300) {
+			next += 1 + int64(rng.IntN(3)*rng.IntN(2))
+			p.Add(next)
+			added = append(added, next)
+		}
+		for _, o := range added {
+			if rng.IntN(3) > 0 {
+				p.Done(o)
+			}
+		}
+		base, runs := p.Runs()
+		var want []int64
+		if len(added) > 0 {
+			done, n, lastDone := false, int64(0), int64(-1)
+			for o := base; o <= next; o++ {
+				if _, d := p.State(o); d {
+					lastDone = o
+				}
+			}
+			for o := base; o <= lastDone; o++ {
+				if _, d := p.State(o); d != done {
+					want, done, n = append(want, n), d, 0
+				}
+				n++
+			}
+			if lastDone >= 0 {
+				want = append(want, n)
+			}
+		}
+		if !slices.Equal(runs, want) {
+			t.Fatalf("round %d: runs %v, want %v (base %d)", round, runs, want, base)
+		}
 	}
 }
