@@ -313,11 +313,24 @@ tested against, byte for byte, in §TestCodecMatchesGoavro§ and §FuzzCodec§).
 serde is a small share, mostly the UTF-8 checks that must stay and the copy of each record's body.
 
 The history index checked every attempt's event to be JSON as it stored it; it now checks when a record is read
-(every attempt is stored, few are read). What remains, largest first: the HTTP client and server paths, the
-history index's writes (pebble, in §dev§ in the same process), rendering and signing each request (the render
-checks the event is one JSON object), snappy compression of produced batches, and garbage collection of the
-per-record allocations. Matching is negligible for selective filters; broad ("*") matching was quadratic in
-the number of matches and now uses a set past 32.
+(every attempt is stored, few are read).
+
+Profiles of the three processes on real Kafka (router, deliverer, API) then showed the deliverer at about
+two thirds of the stack's CPU, the API at a sixth and the router at the rest. Three items went: every attempt
+record carried a copy of its task's event, most of its bytes, encoded and compressed by the deliverer and
+decompressed, decoded and written into pebble again by the API (attempts now point at their task record and
+the history reads the event from there when a page is served); the check that each request's event is one
+JSON object was §encoding/json.Valid§, a twelfth of the deliverer (now segmentio's validator, held to the
+same verdicts by a fuzz test); and the commit path walked every in-flight offset's flag one by one, on every
+commit of every partition, which the deliverer makes after each ordered delivery (the flags are bytes now,
+walked with §bytes.IndexByte§).
+
+What remains, largest first: the HTTP client and server paths (the write and read system calls of each
+request are the largest single item, and the raw ceiling pays them too), the history index's writes (pebble's
+memtable inserts of three keys per attempt), signing each request (SHA-256 of the body), snappy compression of
+produced batches (most of it in the router, whose tasks each carry the event), the offset commits themselves,
+and garbage collection of the per-record allocations. Matching is negligible for selective filters; broad
+("*") matching was quadratic in the number of matches and now uses a set past 32.
 
 Memory at 1,000 endpoints: the deliverer's Go runtime metrics and goroutine profile (§/debug/pprof/goroutine§)
 during the 1,000-endpoint run showed thousands of goroutines, most of them endpoint workers waiting for a
