@@ -13,7 +13,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"sync"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -79,8 +81,14 @@ func (r *Reader) Read(ctx context.Context, places []Place) map[Place]Result {
 		return out
 	}
 	md, err := r.adm.Metadata(ctx, topics...)
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		failed = map[Place]Result{}
+	)
 	for k, offsets := range wanted {
-		part := partition{r: r, topic: k.topic, num: k.partition, out: out}
+		// Failures found here go to failed; the reads merge into out.
+		part := &partition{r: r, topic: k.topic, num: k.partition, out: failed}
 		if err != nil {
 			part.failAll(offsets, fmt.Errorf("read task: metadata: %w", err))
 			continue
@@ -99,10 +107,19 @@ func (r *Reader) Read(ctx context.Context, places []Place) map[Place]Result {
 		case pd.Err != nil || pd.Leader < 0:
 			part.failAll(offsets, fmt.Errorf("read task: %s/%d has no leader: %v", k.topic, k.partition, pd.Err))
 		default:
-			part.id, part.leader = td.ID, pd.Leader
-			part.read(ctx, offsets)
+			// The partitions are read at once, each into a map of its own:
+			// a page may hold attempts of many partitions and tiers.
+			part.id, part.leader, part.out = td.ID, pd.Leader, map[Place]Result{}
+			wg.Go(func() {
+				part.read(ctx, offsets)
+				mu.Lock()
+				maps.Copy(out, part.out)
+				mu.Unlock()
+			})
 		}
 	}
+	wg.Wait()
+	maps.Copy(out, failed)
 	return out
 }
 
