@@ -33,7 +33,7 @@ func (s *Server) fillEvents(ctx context.Context, recs []history.Record) {
 		res := got[place(r.Task)]
 		switch {
 		case errors.Is(res.Err, taskread.ErrGone):
-			r.EventUnavailable = "the task's record is no longer in " + r.Task.Topic + " (its retention is shorter than the history's)"
+			r.EventUnavailable = "the task's record is no longer in " + r.Task.Topic + " (removed by retention, or the topic was made again)"
 		case res.Err != nil:
 			s.log.Warn("history: reading an attempt's task", "history_id", r.ID, "err", res.Err)
 			r.EventUnavailable = "the task's record could not be read: " + res.Err.Error()
@@ -41,6 +41,10 @@ func (s *Server) fillEvents(ctx context.Context, recs []history.Record) {
 			// The topic was deleted and created again: the offset now holds
 			// another task.
 			r.EventUnavailable = "the task's record is no longer in " + r.Task.Topic + " (the offset holds another delivery)"
+		case !json.Valid([]byte(res.Task.Event)):
+			// A foreign producer's task: left out rather than breaking the
+			// page, as the index does with an attempt's own event.
+			r.EventUnavailable = "the task's event is not JSON"
 		default:
 			r.Event = json.RawMessage(res.Task.Event)
 		}

@@ -178,6 +178,16 @@ func TestHistoryReadsEventsFromTasks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A foreign producer's task whose event is not JSON.
+	bad := task
+	bad.DeliveryID, bad.Event = "msg_p3", `{"eventId":`
+	if b, err = h.env.Serde.Encode(&bad); err != nil {
+		t.Fatal(err)
+	}
+	br, err := h.env.Admin.ProduceSync(context.Background(), &kgo.Record{Topic: h.env.Names.Deliveries, Key: []byte(alice), Value: b}).First()
+	if err != nil {
+		t.Fatal(err)
+	}
 	pointing := func(id string, topic string, partition int32, offset int64) *schemas.DeliveryAttempt {
 		a := attempt(id, alice, "success", 200, at)
 		a.Event = ""
@@ -188,11 +198,15 @@ func TestHistoryReadsEventsFromTasks(t *testing.T) {
 	h.produce(h.env.Names.Attempts, alice, pointing("p1", h.env.Names.Prefix+"gone", 0, 0))
 	// The offset holds another delivery's task (the topic was made again).
 	h.produce(h.env.Names.Attempts, alice, pointing("p2", tr.Topic, tr.Partition, tr.Offset))
-	kafkatest.WaitFor(t, 10*time.Second, "3 attempts in the index", func() error {
+	h.produce(h.env.Names.Attempts, alice, pointing("p3", br.Topic, br.Partition, br.Offset))
+	kafkatest.WaitFor(t, 10*time.Second, "4 attempts in the index", func() error {
 		_, out := h.do(adminToken, "GET", "/api/v1/webhooks/history", nil)
-		return kafkatest.Named("count", kafkatest.Equal(out["count"], any(3.0)))
+		return kafkatest.Named("count", kafkatest.Equal(out["count"], any(4.0)))
 	})
-	_, out := h.do(aliceToken, "GET", "/api/v1/webhooks/history?sortField=webhookId", nil)
+	status, out := h.do(aliceToken, "GET", "/api/v1/webhooks/history?sortField=webhookId", nil)
+	if status != http.StatusOK {
+		t.Fatalf("history: %d %v", status, out)
+	}
 	byID := map[string]map[string]any{}
 	for _, r := range out["records"].([]any) {
 		byID[r.(map[string]any)["id"].(string)] = r.(map[string]any)
@@ -204,6 +218,9 @@ func TestHistoryReadsEventsFromTasks(t *testing.T) {
 		if byID[id]["event"] != nil || !strings.Contains(fmt.Sprint(byID[id]["eventUnavailable"]), "no longer in") {
 			t.Errorf("%s, its task gone: %v", id, byID[id])
 		}
+	}
+	if byID["p3"]["event"] != nil || byID["p3"]["eventUnavailable"] != "the task's event is not JSON" {
+		t.Errorf("p3, its task's event not JSON: %v", byID["p3"])
 	}
 	deliveries := h.watchDeliveries()
 	if status, out := h.do(aliceToken, "POST", "/api/v1/webhooks/history/p1/retry", nil); status != http.StatusConflict {
