@@ -76,7 +76,7 @@ func (p *partition) snapshot() (s snapshot, changed, ok bool) {
 			s.heal = true
 		}
 	}
-	base, runs := p.main.lw.Runs()
+	base, runs := p.main.lw.Runs(maxCommitRuns)
 	if base < 0 {
 		return s, false, false
 	}
@@ -88,7 +88,7 @@ func (p *partition) snapshot() (s snapshot, changed, ok bool) {
 	metas := make([]laneMeta, 0, len(ids))
 	for _, id := range ids {
 		l := p.lanes[id]
-		mark, lr := l.trk.lw.Runs()
+		mark, lr := l.trk.lw.Runs(maxCommitRuns)
 		if mark < 0 {
 			mark = l.next
 		}

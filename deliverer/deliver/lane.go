@@ -217,7 +217,7 @@ func (p *partition) rewindTo() int64 {
 // their webhook's next records are the partition's again. p.mu is held.
 func (p *partition) endLanes() {
 	for id, l := range p.lanes {
-		base, _ := l.trk.lw.Runs()
+		base := l.trk.lw.Mark()
 		// A job kept in memory at a park may sit above next; it is the
 		// lane's to finish.
 		idle := base >= l.next && len(l.kept) == 0 && l.trk.lw.Unfinished() == 0

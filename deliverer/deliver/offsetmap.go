@@ -31,6 +31,10 @@ const commitMetaPrefix = "hs1:"
 // mark to pass them (see tracker.covered), and a crash sends them again.
 const maxCommitMeta = 3000
 
+// maxCommitRuns bounds the runs a snapshot reads from a tracker: each takes
+// at least a byte of the metadata, so no more can fit.
+const maxCommitRuns = maxCommitMeta
+
 // maxLanes bounds the lanes of one partition so that their fixed part (id,
 // mark) always fits maxCommitMeta with room for runs: lanes are what a commit
 // may not leave out.
@@ -78,9 +82,10 @@ func encodeCommitMeta(offset int64, runs []int64, lanes []laneMeta) (meta string
 // finished) as fit left bytes, and returns where the written runs end.
 func appendRuns(buf []byte, mark int64, runs []int64, left int) ([]byte, int64, int) {
 	var enc []byte
+	var scratch [2 * binary.MaxVarintLen64]byte
 	end, n := mark, 0
 	for i := 0; i+1 < len(runs); i += 2 {
-		pair := binary.AppendUvarint(binary.AppendUvarint(nil, uint64(runs[i])), uint64(runs[i+1]))
+		pair := binary.AppendUvarint(binary.AppendUvarint(scratch[:0], uint64(runs[i])), uint64(runs[i+1]))
 		if len(enc)+len(pair) > left {
 			break
 		}

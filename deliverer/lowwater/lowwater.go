@@ -100,8 +100,11 @@ func (p *Partition) compact() int64 {
 // mark (the lowest unfinished offset, or the next to track when none is) and
 // runs alternate, from base, lengths of unfinished and finished offsets,
 // ending with a finished run. Empty runs: nothing above the mark is finished.
-// base is -1 before tracking began.
-func (p *Partition) Runs() (base int64, runs []int64) {
+// base is -1 before tracking began. At most limit runs are returned (the
+// first ones, in pairs): the commit metadata that carries them has room for
+// no more, and a window of thousands in flight, finished in an interleaved
+// order, has far more.
+func (p *Partition) Runs(limit int) (base int64, runs []int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.started {
@@ -111,17 +114,29 @@ func (p *Partition) Runs() (base int64, runs []int64) {
 	if len(w) == 0 {
 		return p.base, nil
 	}
-	// Alternate: the length up to the next finished flag, then up to the
-	// next unfinished one; w ends with a finished flag.
-	for want := finished; len(w) > 0; want ^= 1 {
-		n := bytes.IndexByte(w, want)
-		if n < 0 {
-			n = len(w)
+	// Pairs: the length up to the next finished flag (there is one: w ends
+	// with one), then up to the next unfinished one or the end.
+	for len(w) > 0 && len(runs)+2 <= limit {
+		u := bytes.IndexByte(w, finished)
+		w = w[u:]
+		f := bytes.IndexByte(w, unfinished)
+		if f < 0 {
+			f = len(w)
 		}
-		runs = append(runs, int64(n))
-		w = w[n:]
+		w = w[f:]
+		runs = append(runs, int64(u), int64(f))
 	}
 	return p.base, runs
+}
+
+// Mark is the low-water mark, as Runs gives it.
+func (p *Partition) Mark() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.started {
+		return -1
+	}
+	return p.base
 }
 
 // State reports whether offset was tracked (added, or a gap below the
