@@ -120,7 +120,14 @@ func renderGeneric(w Webhook, tasks []schemas.DeliveryTask) ([]byte, error) {
 // list writes one item per task, comma separated and in brackets when
 // batched.
 func list(batched bool, tasks []schemas.DeliveryTask, item func(*bytes.Buffer, *schemas.DeliveryTask) error) ([]byte, error) {
+	// Room for the events and what the formats add around each, so the
+	// body is not copied as it grows.
+	size := 0
+	for i := range tasks {
+		size += len(tasks[i].Event) + 256
+	}
 	var buf bytes.Buffer
+	buf.Grow(size)
 	if batched {
 		buf.WriteByte('[')
 	}
@@ -152,21 +159,35 @@ func writeGeneric(buf *bytes.Buffer, w Webhook, t *schemas.DeliveryTask) error {
 	return splice(buf, prefix[1:len(prefix)-1], t)
 }
 
-// splice writes t's event object with members (a comma-separated list of
-// JSON members, no braces) in front of its own.
+// splice writes t's event object with members (a non-empty,
+// comma-separated list of JSON members, no braces) in front of its own.
+//
+// The event is checked where it was written, without a copy of its own: with
+// members valid, {members,X is one JSON object exactly when {X is (after the
+// comma a member must follow, and X ends the object), and {members} when the
+// event is {}.
 func splice(buf *bytes.Buffer, members []byte, t *schemas.DeliveryTask) error {
-	obj, err := eventObject(t)
-	if err != nil {
-		return err
+	obj := strings.TrimSpace(t.Event)
+	if len(obj) < 2 || obj[0] != '{' {
+		return errNotObject(t)
 	}
+	start := buf.Len()
 	buf.WriteByte('{')
 	buf.Write(members)
-	rest := bytes.TrimLeft(obj[1:], " \t\r\n")
+	rest := strings.TrimLeft(obj[1:], " \t\r\n")
 	if rest[0] != '}' {
 		buf.WriteByte(',')
 	}
-	buf.Write(rest)
+	buf.WriteString(rest)
+	if !fastjson.Valid(buf.Bytes()[start:]) {
+		buf.Truncate(start)
+		return errNotObject(t)
+	}
 	return nil
+}
+
+func errNotObject(t *schemas.DeliveryTask) error {
+	return fmt.Errorf("payload: delivery %s: event is not a JSON object", t.DeliveryID)
 }
 
 // eventObject is t's event, checked to be one JSON object. The check runs
@@ -176,7 +197,7 @@ func splice(buf *bytes.Buffer, members []byte, t *schemas.DeliveryTask) error {
 func eventObject(t *schemas.DeliveryTask) ([]byte, error) {
 	obj := bytes.TrimSpace([]byte(t.Event))
 	if len(obj) < 2 || obj[0] != '{' || !fastjson.Valid(obj) {
-		return nil, fmt.Errorf("payload: delivery %s: event is not a JSON object", t.DeliveryID)
+		return nil, errNotObject(t)
 	}
 	return obj, nil
 }

@@ -1,10 +1,13 @@
 package payload
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
 	fastjson "github.com/segmentio/encoding/json"
+
+	"github.com/hookstream/hookstream/schemas"
 )
 
 // FuzzValidMatchesStd holds eventObject's validator to encoding/json's
@@ -21,6 +24,44 @@ func FuzzValidMatchesStd(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if std, got := json.Valid(b), fastjson.Valid(b); got != std {
 			t.Fatalf("Valid(%q) = %v, encoding/json says %v", b, got, std)
+		}
+	})
+}
+
+// FuzzSpliceChecksTheEvent holds splice, which checks the event where it
+// wrote it, to checking the event alone first: the same events refused, the
+// same bytes written for the rest.
+func FuzzSpliceChecksTheEvent(f *testing.F) {
+	for _, s := range []string{
+		`{}`, ` { } `, `{"a":1}`, `{"a":1}x`, `{,"a":1}`, `{"a":1,}`, `{"a"}`, `{`, `}`, `[]`, `{}{}`,
+		"\u00a0{\"a\":[1,{\"b\":null}]}\n", `{"a":"\u00e9"}`, "{\"a\":\"\x01\"}",
+	} {
+		f.Add(s)
+	}
+	members := []byte(`"webhookId":"wh_1","webhookName":"n"`)
+	f.Fuzz(func(t *testing.T, event string) {
+		task := &schemas.DeliveryTask{DeliveryID: "msg_1", Event: event}
+		var got bytes.Buffer
+		got.WriteString("[")
+		err := splice(&got, members, task)
+
+		var want []byte
+		obj, werr := eventObject(task)
+		if werr == nil {
+			want = append([]byte("[{"), members...)
+			rest := bytes.TrimLeft(obj[1:], " \t\r\n")
+			if rest[0] != '}' {
+				want = append(want, ',')
+			}
+			want = append(want, rest...)
+		}
+		switch {
+		case (err == nil) != (werr == nil):
+			t.Fatalf("event %q: splice says %v, the check alone %v", event, err, werr)
+		case err == nil && !bytes.Equal(got.Bytes(), want):
+			t.Fatalf("event %q: wrote %q, want %q", event, got.Bytes(), want)
+		case err != nil && got.String() != "[":
+			t.Fatalf("event %q refused, but %q left in the buffer", event, got.Bytes())
 		}
 	})
 }
