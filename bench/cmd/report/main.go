@@ -323,7 +323,11 @@ the history reads the event from there when a page is served); the check that ea
 JSON object was §encoding/json.Valid§, a twelfth of the deliverer (now segmentio's validator, held to the
 same verdicts by a fuzz test); and the commit path walked every in-flight offset's flag one by one, on every
 commit of every partition, which the deliverer makes after each ordered delivery (the flags are bytes now,
-walked with §bytes.IndexByte§).
+walked with §bytes.IndexByte§). An allocation profile of the deliverer (§/debug/pprof/allocs§ under the same
+load) then put garbage collection's cost at two places: the commit snapshot built every run of every
+partition's window, though the commit metadata carries only the first few thousand bytes of them (it reads
+no more now), and the request body copied the event once to check it and again into the body, which grew as
+it was written (the event is checked where it is written, in a body sized for it).
 
 What remains, largest first: the HTTP client and server paths (the write and read system calls of each
 request are the largest single item, and the raw ceiling pays them too), the history index's writes (pebble's
