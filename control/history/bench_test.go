@@ -58,12 +58,8 @@ func (s *synthetic) next() Record {
 			"Webhook-Signature": "v1," + hex.EncodeToString([]byte(id))[:44],
 		},
 		ResponseSnippet: "ok",
-		Event: []byte(`{"eventId":"` + delivery[4:36] + `","eventType":"` + et + `","timestamp":` + strconv.FormatInt(at.UnixMilli(), 10) +
-			`,"entity":{"id":"e` + strconv.Itoa(i%100000) + `","type":"table","name":"orders_` + strconv.Itoa(i%997) +
-			`","fullyQualifiedName":"warehouse.sales.orders_` + strconv.Itoa(i%997) + `","description":"","owner":{"type":"team","name":"sales"},` +
-			`"tags":["PII.Sensitive","Tier.Tier1"],"domain":"sales","customMetadata":{}},"changeDescription":{"fieldsAdded":[],` +
-			`"fieldsUpdated":[{"name":"description","oldValue":"\"old\"","newValue":"\"new\""}],"fieldsDeleted":[]},"actor":"alice",` +
-			`"webhookId":"` + wh + `","webhookName":"hook"}`),
+		// The deliverer's attempts point at their task for the event.
+		Task:      TaskRef{Topic: "hookstream.deliveries", Partition: int32(i % 12), Offset: int64(i / 12)},
 		Timestamp: at,
 	}
 	if i%10 == 3 {
@@ -266,7 +262,8 @@ func BenchmarkFromAttempt(b *testing.B) {
 	a := schemas.DeliveryAttempt{
 		AttemptID: r.ID, DeliveryID: r.DeliveryID, WebhookID: r.WebhookID, EventID: r.EventID, EventType: r.EventType,
 		Attempt: r.Attempt, Tier: r.Tier, Outcome: r.Outcome, StatusCode: r.StatusCode, LatencyMs: r.LatencyMs,
-		RequestHeaders: r.RequestHeaders, ResponseSnippet: r.ResponseSnippet, Event: string(r.Event), Timestamp: r.Timestamp,
+		RequestHeaders: r.RequestHeaders, ResponseSnippet: r.ResponseSnippet, Timestamp: r.Timestamp,
+		TaskTopic: r.Task.Topic, TaskPartition: r.Task.Partition, TaskOffset: r.Task.Offset,
 	}
 	b.ReportAllocs()
 	for b.Loop() {

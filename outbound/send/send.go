@@ -217,6 +217,26 @@ func Redact(name string) bool {
 	return Credential(name)
 }
 
+// redacted is h as requests are shown: h itself when nothing in it is
+// hidden (the client only reads a request's headers, and so does the
+// caller), else a copy with the hidden values replaced.
+func redacted(h http.Header) http.Header {
+	var out http.Header
+	for k := range h {
+		if !Redact(k) {
+			continue
+		}
+		if out == nil {
+			out = h.Clone()
+		}
+		out[k] = []string{Redacted}
+	}
+	if out == nil {
+		return h
+	}
+	return out
+}
+
 // Prepare is the body and headers Send would send for req, signed now:
 // what a preview shows. It neither checks the URL nor sends.
 func (s *Sender) Prepare(req Request) ([]byte, http.Header, error) {
@@ -283,12 +303,7 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 		return res
 	}
 	hr.Header = header
-	res.RequestHeader = hr.Header.Clone()
-	for k := range res.RequestHeader {
-		if Redact(k) {
-			res.RequestHeader[k] = []string{Redacted}
-		}
-	}
+	res.RequestHeader = redacted(header)
 
 	start := time.Now()
 	resp, err := s.client.Do(hr)
