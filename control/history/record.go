@@ -32,7 +32,8 @@ type Record struct {
 	ResponseSnippet string            `json:"responseSnippet"`
 	Event           json.RawMessage   `json:"event,omitempty"`
 	// EventUnavailable says why a record that should show its event does
-	// not (its task is no longer in the log, or could not be read).
+	// not (its task is no longer in the log, could not be read, or holds
+	// an event that is not JSON).
 	EventUnavailable string     `json:"eventUnavailable,omitempty"`
 	NextAttemptAt    *time.Time `json:"nextAttemptAt,omitempty"`
 	Timestamp        time.Time  `json:"timestamp"`

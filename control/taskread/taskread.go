@@ -68,17 +68,17 @@ func (r *Reader) Read(ctx context.Context, places []Place) map[Place]Result {
 		topic     string
 		partition int32
 	}
+	if len(places) == 0 {
+		return out
+	}
 	wanted := map[tp][]int64{}
 	var topics []string
 	for _, p := range places {
-		k := tp{p.Topic, p.Partition}
-		if _, seen := wanted[k]; !seen && !slices.Contains(topics, p.Topic) {
+		if !slices.Contains(topics, p.Topic) {
 			topics = append(topics, p.Topic)
 		}
+		k := tp{p.Topic, p.Partition}
 		wanted[k] = append(wanted[k], p.Offset)
-	}
-	if len(places) == 0 {
-		return out
 	}
 	md, err := r.adm.Metadata(ctx, topics...)
 	var (
