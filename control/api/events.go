@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/hookstream/hookstream/control/history"
 	"github.com/hookstream/hookstream/control/taskread"
@@ -14,11 +15,20 @@ import (
 // the task topics, in one read for the page. A record whose task cannot be
 // read keeps no event and says why in EventUnavailable; the page is still
 // served.
+//
+// Only the task topics are read: an attempt record pointing anywhere else
+// (a foreign producer's) is answered as one whose task is unavailable.
 func (s *Server) fillEvents(ctx context.Context, recs []history.Record) {
+	taskTopics := s.names.TaskTopics()
 	var places []taskread.Place
 	for i := range recs {
-		if recs[i].NeedsEvent() {
-			places = append(places, place(recs[i].Task))
+		r := &recs[i]
+		switch {
+		case !r.NeedsEvent():
+		case !slices.Contains(taskTopics, r.Task.Topic):
+			r.Task, r.EventUnavailable = history.TaskRef{}, "the attempt points at "+r.Task.Topic+", which is not a task topic"
+		default:
+			places = append(places, place(r.Task))
 		}
 	}
 	if len(places) == 0 {

@@ -195,13 +195,25 @@ func TestHistoryReadsEventsFromTasks(t *testing.T) {
 		return a
 	}
 	h.produce(h.env.Names.Attempts, alice, pointing("p0", tr.Topic, tr.Partition, tr.Offset))
-	h.produce(h.env.Names.Attempts, alice, pointing("p1", h.env.Names.Prefix+"gone", 0, 0))
+	// Retention took p1's task (DeleteRecords stands in for it).
+	gr, err := h.env.Admin.ProduceSync(context.Background(), &kgo.Record{Topic: h.env.Names.Tiers[0].Topic, Key: []byte(alice), Value: b}).First()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var upTo kadm.Offsets
+	upTo.Add(kadm.Offset{Topic: gr.Topic, Partition: gr.Partition, At: gr.Offset + 1})
+	if _, err := kadm.NewClient(h.env.Admin).DeleteRecords(context.Background(), upTo); err != nil {
+		t.Fatal(err)
+	}
+	h.produce(h.env.Names.Attempts, alice, pointing("p1", gr.Topic, gr.Partition, gr.Offset))
 	// The offset holds another delivery's task (the topic was made again).
 	h.produce(h.env.Names.Attempts, alice, pointing("p2", tr.Topic, tr.Partition, tr.Offset))
 	h.produce(h.env.Names.Attempts, alice, pointing("p3", br.Topic, br.Partition, br.Offset))
-	kafkatest.WaitFor(t, 10*time.Second, "4 attempts in the index", func() error {
+	// A foreign producer's attempt pointing outside the task topics.
+	h.produce(h.env.Names.Attempts, alice, pointing("p4", h.env.Names.Subscriptions, 0, 0))
+	kafkatest.WaitFor(t, 10*time.Second, "5 attempts in the index", func() error {
 		_, out := h.do(adminToken, "GET", "/api/v1/webhooks/history", nil)
-		return kafkatest.Named("count", kafkatest.Equal(out["count"], any(4.0)))
+		return kafkatest.Named("count", kafkatest.Equal(out["count"], any(5.0)))
 	})
 	status, out := h.do(aliceToken, "GET", "/api/v1/webhooks/history?sortField=webhookId", nil)
 	if status != http.StatusOK {
@@ -221,6 +233,9 @@ func TestHistoryReadsEventsFromTasks(t *testing.T) {
 	}
 	if byID["p3"]["event"] != nil || byID["p3"]["eventUnavailable"] != "the task's event is not JSON" {
 		t.Errorf("p3, its task's event not JSON: %v", byID["p3"])
+	}
+	if byID["p4"]["event"] != nil || !strings.Contains(fmt.Sprint(byID["p4"]["eventUnavailable"]), "not a task topic") {
+		t.Errorf("p4, pointing at the subscriptions topic: %v", byID["p4"])
 	}
 	deliveries := h.watchDeliveries()
 	if status, out := h.do(aliceToken, "POST", "/api/v1/webhooks/history/p1/retry", nil); status != http.StatusConflict {
