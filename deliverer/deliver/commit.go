@@ -16,6 +16,11 @@ import (
 // ordered key is waiting for a commit (then it is at once).
 const commitInterval = 200 * time.Millisecond
 
+// keptRuns bounds the run buffer a partition keeps between commits: a
+// window finished out of order across many lanes needs more now and then,
+// and need not hold it.
+const keptRuns = 2 * maxCommitRuns
+
 // commitLoop commits every partition's progress a few times a second, and
 // at once when an ordered key waits for its last job's commit.
 func (d *Deliverer) commitLoop(ctx context.Context) {
@@ -76,10 +81,13 @@ func (p *partition) snapshot() (s snapshot, changed, ok bool) {
 			s.heal = true
 		}
 	}
-	base, runs := p.main.lw.Runs(maxCommitRuns)
+	// The runs of every tracker go into one buffer the partition keeps:
+	// they are read on every commit and dropped once encoded.
+	base, buf := p.main.lw.Runs(p.runs[:0], maxCommitRuns)
 	if base < 0 {
 		return s, false, false
 	}
+	runs := buf[:len(buf):len(buf)]
 	ids := make([]string, 0, len(p.lanes))
 	for id := range p.lanes {
 		ids = append(ids, id)
@@ -88,15 +96,20 @@ func (p *partition) snapshot() (s snapshot, changed, ok bool) {
 	metas := make([]laneMeta, 0, len(ids))
 	for _, id := range ids {
 		l := p.lanes[id]
-		mark, lr := l.trk.lw.Runs(maxCommitRuns)
+		from := len(buf)
+		var mark int64
+		mark, buf = l.trk.lw.Runs(buf, maxCommitRuns)
 		if mark < 0 {
 			mark = l.next
 		}
-		metas = append(metas, laneMeta{webhook: id, mark: mark, runs: lr})
+		metas = append(metas, laneMeta{webhook: id, mark: mark, runs: buf[from:len(buf):len(buf)]})
 		s.lanes = append(s.lanes, l)
 	}
 	s.p, s.offset, s.seq = p, base, p.seq
 	s.meta, s.mainEnd, s.laneEnds = encodeCommitMeta(base, runs, metas)
+	if cap(buf) <= keptRuns {
+		p.runs = buf
+	}
 	return s, base != p.lastOffset || s.meta != p.lastMeta, true
 }
 

@@ -213,3 +213,25 @@ func BenchmarkAttemptRecord(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSnapshot is a partition's part of every commit: a window of
+// thousands in flight finished in an interleaved order, as a burst to many
+// webhooks of one partition leaves it, so that the runs fill the metadata.
+func BenchmarkSnapshot(b *testing.B) {
+	p := newPartition("deliveries", 0, outcome.NoTier)
+	const window = 4000
+	for o := int64(0); o < window; o++ {
+		p.main.lw.Add(o)
+	}
+	for o := int64(1); o < window; o++ {
+		if o%3 != 0 {
+			p.main.lw.Done(o)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if s, _, ok := p.snapshot(); !ok || s.meta == "" {
+			b.Fatal("no snapshot")
+		}
+	}
+}

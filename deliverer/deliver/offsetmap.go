@@ -65,8 +65,8 @@ func encodeCommitMeta(offset int64, runs []int64, lanes []laneMeta) (meta string
 	}
 	left := budget - fixed - binary.MaxVarintLen64
 	var mainRuns []byte
-	mainRuns, mainEnd, left = appendRuns(nil, offset, runs, left)
-	buf := binary.AppendUvarint(nil, uint64(len(lanes)))
+	mainRuns, mainEnd, left = appendRuns(make([]byte, 0, max(left, 0)+binary.MaxVarintLen64), offset, runs, left)
+	buf := binary.AppendUvarint(make([]byte, 0, budget), uint64(len(lanes)))
 	laneEnds = make([]int64, len(lanes))
 	for i, l := range lanes {
 		buf = binary.AppendUvarint(buf, uint64(len(l.webhook)))
@@ -81,7 +81,10 @@ func encodeCommitMeta(offset int64, runs []int64, lanes []laneMeta) (meta string
 // appendRuns appends the count and as many pairs of runs (unfinished,
 // finished) as fit left bytes, and returns where the written runs end.
 func appendRuns(buf []byte, mark int64, runs []int64, left int) ([]byte, int64, int) {
-	var enc []byte
+	// No more than left bytes are written, and left is at most the
+	// metadata's budget: the pairs go through the stack.
+	var encBuf [maxCommitMeta]byte
+	enc := encBuf[:0]
 	var scratch [2 * binary.MaxVarintLen64]byte
 	end, n := mark, 0
 	for i := 0; i+1 < len(runs); i += 2 {

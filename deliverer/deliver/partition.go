@@ -26,6 +26,8 @@ type partition struct {
 	// lanes are the webhooks whose records of this partition commit on
 	// their own (lane.go); deliveries partitions only.
 	lanes map[string]*lane
+	// runs is the buffer snapshot reads the trackers' runs into.
+	runs []int64
 	// seq counts finished records, for tracker.covered.
 	seq uint64
 	// next is the offset after the last record taken; a record below it is

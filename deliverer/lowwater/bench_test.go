@@ -17,7 +17,7 @@ func BenchmarkRuns(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		if base, runs := p.Runs(1 << 20); base != 0 || len(runs) == 0 {
+		if base, runs := p.Runs(nil, 1<<20); base != 0 || len(runs) == 0 {
 			b.Fatal(base, runs)
 		}
 	}

@@ -100,23 +100,25 @@ func (p *Partition) compact() int64 {
 // mark (the lowest unfinished offset, or the next to track when none is) and
 // runs alternate, from base, lengths of unfinished and finished offsets,
 // ending with a finished run. Empty runs: nothing above the mark is finished.
-// base is -1 before tracking began. At most limit runs are returned (the
+// base is -1 before tracking began. At most limit runs are given (the
 // first ones, in pairs): the commit metadata that carries them has room for
 // no more, and a window of thousands in flight, finished in an interleaved
-// order, has far more.
-func (p *Partition) Runs(limit int) (base int64, runs []int64) {
+// order, has far more. The runs are appended to dst, so that a caller
+// reading every partition a few times a second can reuse one buffer.
+func (p *Partition) Runs(dst []int64, limit int) (base int64, runs []int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	runs = dst
 	if !p.started {
-		return -1, nil
+		return -1, runs
 	}
 	w := p.pending[:bytes.LastIndexByte(p.pending, finished)+1]
 	if len(w) == 0 {
-		return p.base, nil
+		return p.base, runs
 	}
 	// Pairs: the length up to the next finished flag (there is one: w ends
 	// with one), then up to the next unfinished one or the end.
-	for len(w) > 0 && len(runs)+2 <= limit {
+	for len(w) > 0 && len(runs)-len(dst)+2 <= limit {
 		u := bytes.IndexByte(w, finished)
 		w = w[u:]
 		f := bytes.IndexByte(w, unfinished)

@@ -78,7 +78,7 @@ func TestConcurrentFinishReachesTheEnd(t *testing.T) {
 
 func TestRunsAndExtend(t *testing.T) {
 	var p Partition
-	if base, runs := p.Runs(1 << 20); base != -1 || runs != nil {
+	if base, runs := p.Runs(nil, 1<<20); base != -1 || runs != nil {
 		t.Fatalf("before tracking: %d %v", base, runs)
 	}
 	p.StartAt(10)
@@ -88,14 +88,14 @@ func TestRunsAndExtend(t *testing.T) {
 	p.Done(12)
 	p.Done(13)
 	// 14 is a gap (finished); 15 is pending and ends no finished run.
-	if base, runs := p.Runs(1 << 20); base != 10 || fmt.Sprint(runs) != "[2 3]" {
+	if base, runs := p.Runs(nil, 1<<20); base != 10 || fmt.Sprint(runs) != "[2 3]" {
 		t.Fatalf("runs: %d %v, want 10 [2 3]", base, runs)
 	}
 	// 16 to 19 were never added: Extend counts them finished.
 	if mark := p.Extend(20); mark != 10 {
 		t.Fatalf("Extend moved the mark to %d with 10 pending", mark)
 	}
-	if base, runs := p.Runs(1 << 20); base != 10 || fmt.Sprint(runs) != "[2 3 1 4]" {
+	if base, runs := p.Runs(nil, 1<<20); base != 10 || fmt.Sprint(runs) != "[2 3 1 4]" {
 		t.Fatalf("runs after Extend: %d %v, want 10 [2 3 1 4]", base, runs)
 	}
 	p.Done(10)
@@ -125,7 +125,7 @@ func TestRunsMatchesStates(t *testing.T) {
 				p.Done(o)
 			}
 		}
-		base, runs := p.Runs(1 << 20)
+		base, runs := p.Runs(nil, 1<<20)
 		var want []int64
 		if len(added) > 0 {
 			done, n, lastDone := false, int64(0), int64(-1)
@@ -149,8 +149,14 @@ func TestRunsMatchesStates(t *testing.T) {
 		}
 		// A limit keeps the first whole pairs.
 		limit := rng.IntN(len(want) + 3)
-		if _, some := p.Runs(limit); !slices.Equal(some, want[:min(len(want), limit&^1)]) {
+		if _, some := p.Runs(nil, limit); !slices.Equal(some, want[:min(len(want), limit&^1)]) {
 			t.Fatalf("round %d: Runs(%d) = %v, want the first pairs of %v", round, limit, some, want)
+		}
+		// Runs appends: what dst holds stays, and the limit counts only
+		// what is added.
+		dst := []int64{-7, -8, -9}
+		if _, got := p.Runs(dst[:2:2], limit); !slices.Equal(got, append([]int64{-7, -8}, want[:min(len(want), limit&^1)]...)) {
+			t.Fatalf("round %d: Runs(dst, %d) = %v, want [-7 -8] then the first pairs of %v", round, limit, got, want)
 		}
 	}
 }
