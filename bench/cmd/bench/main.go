@@ -53,6 +53,7 @@ type flags struct {
 	root       string
 	delivererF string
 	profile    string
+	profileFor time.Duration
 	// ceilingFor and ceilingConc shape the raw HTTP ceiling measured before
 	// the load of the scenarios that take it (ceilingFor 0: none).
 	ceilingFor  time.Duration
@@ -101,7 +102,8 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.dir, "dir", ".cache/bench", "where runs keep logs and data")
 	fs.StringVar(&f.root, "root", ".", "the repository root (for scripts/kafka-local)")
 	fs.StringVar(&f.delivererF, "deliverer-flags", "", "extra flags for the deliverer processes of --kafka real, space separated")
-	fs.StringVar(&f.profile, "cpuprofile", "", "directory to write a 5 s CPU profile of every process to, taken while deliveries flow")
+	fs.StringVar(&f.profile, "cpuprofile", "", "directory to write a CPU profile of every process to, taken from the first produce on")
+	fs.DurationVar(&f.profileFor, "cpuprofile-duration", 5*time.Second, "how long --cpuprofile profiles (longer than the run: the deliveries' tail and the background work after it, such as the history's flushes, are in the profile too)")
 	fs.DurationVar(&f.ceilingFor, "ceiling-duration", ceiling.DefaultDuration, "how long "+strings.Join(ceilingScenarios(), ", ")+" (and --scenario ceiling) measure the machine's raw HTTP ceiling before producing, while hookstream is idle (0: not at all, and not with --rate)")
 	fs.IntVar(&f.ceilingConc, "ceiling-concurrency", ceiling.DefaultConcurrency, "requests in flight while the raw HTTP ceiling is measured")
 	if err := fs.Parse(args); err != nil {
@@ -216,10 +218,13 @@ type result struct {
 	PeakRSSMb           float64            `json:"peakRssMb"`
 	EventsPerSecond     float64            `json:"eventsPerSecond"`
 	PeakRSSMbByProcess  map[string]float64 `json:"peakRssMbByProcess"`
-	Scenario            string             `json:"scenario"`
-	Kafka               string             `json:"kafka"`
-	Webhooks            int                `json:"webhooks"`
-	Answered500         int64              `json:"answered500"`
+	// CPUSecondsPer1kByProcess splits CPUSecondsPer1k by process, so a
+	// profile's findings can be weighed by the share of the process.
+	CPUSecondsPer1kByProcess map[string]float64 `json:"cpuSecondsPer1kByProcess"`
+	Scenario                 string             `json:"scenario"`
+	Kafka                    string             `json:"kafka"`
+	Webhooks                 int                `json:"webhooks"`
+	Answered500              int64              `json:"answered500"`
 	// Seconds is from the first produce to the last first receipt at a
 	// healthy webhook.
 	Seconds float64 `json:"seconds"`

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookstream/hookstream/bench/harness"
@@ -126,7 +127,9 @@ func measure(ctx context.Context, f *flags, h *harness.Harness, p plan, res *res
 	go proc.SampleEvery(sctx, 250*time.Millisecond, procs...)
 
 	if f.profile != "" {
-		go profile(sctx, h.Stack, f.profile)
+		// The profiles may outlast the deliveries; the run waits for them.
+		profiled := profile(ctx, h.Stack, f.profile, f.profileFor)
+		defer profiled.Wait()
 	}
 	shape := p.shape
 	if p.keys != nil {
@@ -166,13 +169,18 @@ func measure(ctx context.Context, f *flags, h *harness.Harness, p plan, res *res
 	res.P50Ms, res.P95Ms, res.P99Ms = harness.Percentile(lat, 50), harness.Percentile(lat, 95), harness.Percentile(lat, 99)
 	var cpu time.Duration
 	res.PeakRSSMbByProcess = map[string]float64{}
+	res.CPUSecondsPer1kByProcess = map[string]float64{}
 	for i, pr := range procs {
 		pr.Sample()
 		after, rss := pr.Usage()
-		cpu += after - cpuBefore[i]
+		used := after - cpuBefore[i]
+		cpu += used
 		mb := float64(rss) / (1 << 20)
 		res.PeakRSSMbByProcess[pr.Name] = mb
 		res.PeakRSSMb = max(res.PeakRSSMb, mb)
+		if c.Delivered > 0 {
+			res.CPUSecondsPer1kByProcess[pr.Name] = used.Seconds() / float64(c.Delivered) * 1000
+		}
 	}
 	if c.Delivered > 0 {
 		res.CPUSecondsPer1k = cpu.Seconds() / float64(c.Delivered) * 1000
@@ -211,15 +219,16 @@ func keys(ks []string, events int) int {
 	return len(seen)
 }
 
-// profile saves a 5-second CPU profile of every process of s into dir.
-func profile(ctx context.Context, s *stack.Stack, dir string) {
+// profile saves a CPU profile of every process of s, taken for d, into dir.
+func profile(ctx context.Context, s *stack.Stack, dir string, d time.Duration) *sync.WaitGroup {
+	var wg sync.WaitGroup
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: profile:", err)
-		return
+		return &wg
 	}
 	for p, addr := range s.Metrics {
-		go func() {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/debug/pprof/profile?seconds=5", nil)
+		wg.Go(func() {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, max(int(d.Seconds()), 1)), nil)
 			if err != nil {
 				return
 			}
@@ -236,6 +245,7 @@ func profile(ctx context.Context, s *stack.Stack, dir string) {
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "bench: profile:", err)
 			}
-		}()
+		})
 	}
+	return &wg
 }
