@@ -244,7 +244,10 @@ func (s *Sender) Prepare(req Request) ([]byte, http.Header, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("send: %w", err)
 	}
-	h := http.Header{}
+	// Room for the custom headers and the most the sender sets (a
+	// signature's three, webhook-id, Content-Type, User-Agent), so the map
+	// is not grown as it is filled.
+	h := make(http.Header, len(req.Headers)+6)
 	for k, v := range req.Headers {
 		if reserved[http.CanonicalHeaderKey(k)] {
 			continue
@@ -252,19 +255,17 @@ func (s *Sender) Prepare(req Request) ([]byte, http.Header, error) {
 		h.Set(k, v)
 	}
 	if len(req.Secrets) > 0 {
-		sh, err := signature.Headers(req.Scheme, req.Secrets, req.MessageID, s.now(), body)
-		if err != nil {
+		if err := signature.Sign(h, req.Scheme, req.Secrets, req.MessageID, s.now(), body); err != nil {
 			return nil, nil, fmt.Errorf("send: sign: %w", err)
 		}
-		for k, v := range sh {
-			h[k] = v
-		}
 	}
+	// The names below are canonical already, so they are set without
+	// Header.Set's canonicalisation.
 	if req.MessageID != "" {
-		h.Set(signature.HeaderID, req.MessageID)
+		h[signature.HeaderID] = []string{req.MessageID}
 	}
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", "hookstream/"+s.Version)
+	h["Content-Type"] = []string{"application/json"}
+	h["User-Agent"] = []string{"hookstream/" + s.Version}
 	return body, h, nil
 }
 

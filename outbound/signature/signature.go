@@ -113,44 +113,59 @@ func SchemeList() string {
 // the secret as the string they were shown. Standard alone keys with
 // secret.KeyBytes, as its specification says.
 func Headers(scheme Scheme, secrets []string, msgID string, ts time.Time, body []byte) (http.Header, error) {
-	if len(secrets) == 0 || secrets[0] == "" {
-		return nil, errors.New("signature: no secret")
-	}
 	h := http.Header{}
+	if err := Sign(h, scheme, secrets, msgID, ts, body); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Sign sets the headers of Headers in h, replacing any of the same name:
+// the sender signs into the request's own headers instead of merging a
+// second map into them.
+func Sign(h http.Header, scheme Scheme, secrets []string, msgID string, ts time.Time, body []byte) error {
+	if len(secrets) == 0 || secrets[0] == "" {
+		return errors.New("signature: no secret")
+	}
 	switch scheme {
 	case Standard, "":
 		if msgID == "" {
-			return nil, errors.New("signature: standard scheme needs a message id")
+			return errors.New("signature: standard scheme needs a message id")
 		}
 		unix := ts.Unix()
-		sigs := make([]string, 0, len(secrets))
+		// One buffer holds every signature, space separated.
+		sigs := make([]byte, 0, len(secrets)*(len(standardVersionPrefix)+base64.StdEncoding.EncodedLen(sha256.Size)+1))
 		for _, s := range secrets {
 			if s == "" {
 				continue
 			}
-			sigs = append(sigs, standardVersionPrefix+base64.StdEncoding.EncodeToString(standardMAC(secret.KeyBytes(s), msgID, unix, body)))
+			if len(sigs) > 0 {
+				sigs = append(sigs, ' ')
+			}
+			sigs = append(sigs, standardVersionPrefix...)
+			sigs = base64.StdEncoding.AppendEncode(sigs, standardMAC(secret.KeyBytes(s), msgID, unix, body))
 		}
-		h.Set(HeaderID, msgID)
-		h.Set(HeaderTimestamp, strconv.FormatInt(unix, 10))
-		h.Set(HeaderSignature, strings.Join(sigs, " "))
+		h[HeaderID] = []string{msgID}
+		h[HeaderTimestamp] = []string{strconv.FormatInt(unix, 10)}
+		h[HeaderSignature] = []string{string(sigs)}
 	case HMACSHA256:
-		h.Set(HeaderHookstreamSig, "sha256="+hexMAC(sha256.New, secrets[0], body))
+		h[HeaderHookstreamSig] = []string{"sha256=" + hexMAC(sha256.New, secrets[0], body)}
 	case HMACSHA1:
-		h.Set(HeaderHookstreamSig, hexMAC(sha1.New, secrets[0], body))
+		h[HeaderHookstreamSig] = []string{hexMAC(sha1.New, secrets[0], body)}
 	case SecretHeader:
-		h.Set(HeaderSigningSecret, secrets[0])
+		h[HeaderSigningSecret] = []string{secrets[0]}
 	case OpenMetadata:
-		h.Set(HeaderOpenMetadataSig, "sha256="+hexMAC(sha256.New, secrets[0], body))
+		h[HeaderOpenMetadataSig] = []string{"sha256=" + hexMAC(sha256.New, secrets[0], body)}
 	case Immuta:
-		h.Set(HeaderImmutaSig, hexMAC(sha1.New, secrets[0], body))
+		h[HeaderImmutaSig] = []string{hexMAC(sha1.New, secrets[0], body)}
 	case Atlan:
-		h.Set(HeaderAtlanSecret, secrets[0])
+		h[HeaderAtlanSecret] = []string{secrets[0]}
 	case Atomic:
-		h.Set(HeaderAtomicSig, hexMAC(sha256.New, secrets[0], body))
+		h[HeaderAtomicSig] = []string{hexMAC(sha256.New, secrets[0], body)}
 	default:
-		return nil, fmt.Errorf("signature: unknown scheme %q", scheme)
+		return fmt.Errorf("signature: unknown scheme %q", scheme)
 	}
-	return h, nil
+	return nil
 }
 
 // SecretBearing reports whether a header carries a secret outright, so the
@@ -174,10 +189,13 @@ func SenderHeaders() []string {
 
 func standardMAC(key []byte, msgID string, unix int64, body []byte) []byte {
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte(msgID))
-	m.Write([]byte{'.'})
-	m.Write(strconv.AppendInt(nil, unix, 10))
-	m.Write([]byte{'.'})
+	// "<msgID>.<unix>." in one write, on the stack for ids of usual length.
+	var head [80]byte
+	b := append(head[:0], msgID...)
+	b = append(b, '.')
+	b = strconv.AppendInt(b, unix, 10)
+	b = append(b, '.')
+	m.Write(b)
 	m.Write(body)
 	return m.Sum(nil)
 }
