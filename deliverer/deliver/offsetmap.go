@@ -64,9 +64,14 @@ func encodeCommitMeta(offset int64, runs []int64, lanes []laneMeta) (meta string
 		fixed += 3*binary.MaxVarintLen64 + len(l.webhook)
 	}
 	left := budget - fixed - binary.MaxVarintLen64
+	// The parts are built on the stack (at most the budget each, usually a
+	// few bytes: a commit runs many times a second, and buffers sized for
+	// the budget were a large share of the deliverer's allocations), and
+	// the metadata is the one allocation, of its exact size.
+	var mainArr, bufArr [maxCommitMeta]byte
 	var mainRuns []byte
-	mainRuns, mainEnd, left = appendRuns(make([]byte, 0, max(left, 0)+binary.MaxVarintLen64), offset, runs, left)
-	buf := binary.AppendUvarint(make([]byte, 0, budget), uint64(len(lanes)))
+	mainRuns, mainEnd, left = appendRuns(mainArr[:0], offset, runs, left)
+	buf := binary.AppendUvarint(bufArr[:0], uint64(len(lanes)))
 	laneEnds = make([]int64, len(lanes))
 	for i, l := range lanes {
 		buf = binary.AppendUvarint(buf, uint64(len(l.webhook)))
@@ -75,7 +80,12 @@ func encodeCommitMeta(offset int64, runs []int64, lanes []laneMeta) (meta string
 		buf, laneEnds[i], left = appendRuns(buf, l.mark, l.runs, left)
 	}
 	buf = append(buf, mainRuns...)
-	return commitMetaPrefix + base64.RawURLEncoding.EncodeToString(buf), mainEnd, laneEnds
+	var b strings.Builder
+	b.Grow(len(commitMetaPrefix) + base64.RawURLEncoding.EncodedLen(len(buf)))
+	b.WriteString(commitMetaPrefix)
+	var encArr [maxCommitMeta]byte
+	b.Write(base64.RawURLEncoding.AppendEncode(encArr[:0], buf))
+	return b.String(), mainEnd, laneEnds
 }
 
 // appendRuns appends the count and as many pairs of runs (unfinished,
