@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -70,9 +71,13 @@ type Sender struct {
 	// Version is the hookstream version in User-Agent.
 	Version string
 
-	guard  *ssrf.Guard
-	client *http.Client
-	now    func() time.Time
+	guard *ssrf.Guard
+	// transport sends each request itself: an http.Client would add nothing
+	// but cost, since redirects are never followed (a 3xx is the
+	// endpoint's answer) and there are no cookies, and it copies every
+	// request's headers in case of a redirect.
+	transport *http.Transport
+	now       func() time.Time
 }
 
 // New builds a Sender and its pooled client.
@@ -98,20 +103,15 @@ func New(opts Options) (*Sender, error) {
 		now = time.Now
 	}
 	return &Sender{
-		Version: opts.Version,
-		guard:   opts.Guard,
-		now:     now,
-		client: &http.Client{
-			Transport: t,
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return http.ErrUseLastResponse
-			},
-		},
+		Version:   opts.Version,
+		guard:     opts.Guard,
+		now:       now,
+		transport: t,
 	}, nil
 }
 
 // Close drops the idle pooled connections.
-func (s *Sender) Close() { s.client.CloseIdleConnections() }
+func (s *Sender) Close() { s.transport.CloseIdleConnections() }
 
 // Request is one attempt to make.
 type Request struct {
@@ -307,10 +307,10 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 	res.RequestHeader = redacted(header)
 
 	start := time.Now()
-	resp, err := s.client.Do(hr)
+	resp, err := s.transport.RoundTrip(hr)
 	if err != nil {
 		res.Latency = time.Since(start)
-		res.Err = err
+		res.Err = requestError(hr, err)
 		return res
 	}
 	defer resp.Body.Close()
@@ -343,4 +343,14 @@ func snippet(b []byte) string {
 		}
 	}
 	return strings.ToValidUTF8(string(b), "")
+}
+
+// requestError is err as http.Client.Do would have returned it: a
+// *url.Error naming the method and the URL, its password hidden.
+func requestError(r *http.Request, err error) error {
+	target := r.URL.String()
+	if _, ok := r.URL.User.Password(); ok {
+		target = strings.Replace(target, r.URL.User.String()+"@", r.URL.User.Username()+":***@", 1)
+	}
+	return &url.Error{Op: r.Method[:1] + strings.ToLower(r.Method[1:]), URL: target, Err: err}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -301,6 +302,35 @@ func TestRefused(t *testing.T) {
 	res := s.Send(context.Background(), Request{URL: "http://" + addr + "/hook"})
 	if !errors.Is(res.Err, syscall.ECONNREFUSED) || res.StatusCode != 0 {
 		t.Errorf("%+v", res)
+	}
+}
+
+// TestErrorAsClientWrites: the sender calls the transport itself, and its
+// errors read as http.Client.Do's would (attempt records and logs keep
+// their wording), the URL's password hidden the same way.
+func TestErrorAsClientWrites(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := newSender(t, Options{})
+	for _, method := range []string{http.MethodPost, http.MethodPut} {
+		target := "http://user:hunter2@" + addr + "/hook?x=1"
+		res := s.Send(context.Background(), Request{URL: target, Method: method})
+		req, err := http.NewRequest(method, target, strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, want := (&http.Client{Transport: s.transport}).Do(req)
+		var ue *url.Error
+		if !errors.As(res.Err, &ue) || want == nil || res.Err.Error() != want.Error() {
+			t.Errorf("%s: got %v, want %v", method, res.Err, want)
+		}
+		if strings.Contains(res.Err.Error(), "hunter2") {
+			t.Errorf("%s: password in %v", method, res.Err)
+		}
 	}
 }
 
