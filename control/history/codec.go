@@ -16,7 +16,11 @@ var errCorrupt = errors.New("history: corrupt stored attempt")
 // written in name order, so equal records encode equally and compress
 // well side by side.
 func encodeValue(r *Record) []byte {
-	b := make([]byte, 0, 128+len(r.Event)+len(r.ResponseSnippet))
+	return appendValue(make([]byte, 0, 128+len(r.Event)+len(r.ResponseSnippet)), r)
+}
+
+// appendValue appends encodeValue's bytes to b.
+func appendValue(b []byte, r *Record) []byte {
 	b = appendString(b, r.EventType)
 	b = appendString(b, r.Outcome)
 	b = appendString(b, r.DeliveryID)
@@ -34,7 +38,8 @@ func encodeValue(r *Record) []byte {
 	}
 	b = binary.AppendVarint(b, next)
 	b = appendString(b, r.Error)
-	names := make([]string, 0, len(r.RequestHeaders))
+	var room [16]string // the headers of a usual request, without a heap slice
+	names := room[:0]
 	for k := range r.RequestHeaders {
 		names = append(names, k)
 	}

@@ -74,7 +74,11 @@ func bucketOf(t time.Time) int64 {
 // webhookPrefix is where the attempts (tag a) or the outcome class entries
 // (tag o, class) of one webhook in one slot start.
 func webhookPrefix(tag byte, bucket int64, webhookID string, class byte) []byte {
-	b := binary.BigEndian.AppendUint32([]byte{tag}, uint32(bucket))
+	return appendWebhookPrefix(nil, tag, bucket, webhookID, class)
+}
+
+func appendWebhookPrefix(b []byte, tag byte, bucket int64, webhookID string, class byte) []byte {
+	b = binary.BigEndian.AppendUint32(append(b, tag), uint32(bucket))
 	b = appendString(b, webhookID)
 	if tag == tagOutcome {
 		b = append(b, class)
@@ -83,11 +87,21 @@ func webhookPrefix(tag byte, bucket int64, webhookID string, class byte) []byte 
 }
 
 func attemptKey(webhookID string, t time.Time, id string) []byte {
-	return append(appendTime(webhookPrefix(tagAttempt, bucketOf(t), webhookID, 0), t), id...)
+	return appendAttemptKey(nil, webhookID, t, id)
+}
+
+// appendAttemptKey and the other append forms let Apply build every key
+// of a batch in one reused buffer: the batch copies what it is given.
+func appendAttemptKey(b []byte, webhookID string, t time.Time, id string) []byte {
+	return append(appendTime(appendWebhookPrefix(b, tagAttempt, bucketOf(t), webhookID, 0), t), id...)
 }
 
 func outcomeKey(webhookID string, class byte, t time.Time, id string) []byte {
-	return append(appendTime(webhookPrefix(tagOutcome, bucketOf(t), webhookID, class), t), id...)
+	return appendOutcomeKey(nil, webhookID, class, t, id)
+}
+
+func appendOutcomeKey(b []byte, webhookID string, class byte, t time.Time, id string) []byte {
+	return append(appendTime(appendWebhookPrefix(b, tagOutcome, bucketOf(t), webhookID, class), t), id...)
 }
 
 // parseAttemptKey reads an attempt key.
@@ -102,10 +116,14 @@ func parseAttemptKey(k []byte) (webhookID string, at time.Time, id string, ok bo
 	return wh, timeAt(rest), string(rest[8:]), true
 }
 
-func idKey(id string) []byte { return append([]byte{tagID}, id...) }
+func idKey(id string) []byte { return appendIDKey(nil, id) }
 
-func idValue(e idEntry) []byte {
-	return append(append(appendTime(appendString(nil, e.webhookID), e.at), e.class), e.eventType...)
+func appendIDKey(b []byte, id string) []byte { return append(append(b, tagID), id...) }
+
+func idValue(e idEntry) []byte { return appendIDValue(nil, e) }
+
+func appendIDValue(b []byte, e idEntry) []byte {
+	return append(append(appendTime(appendString(b, e.webhookID), e.at), e.class), e.eventType...)
 }
 
 // parseIDValue reads an idValue.

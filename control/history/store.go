@@ -261,9 +261,10 @@ func (s *Store) Apply(b *Batch) error {
 	wb := s.db.NewBatch()
 	defer wb.Close()
 	delta := map[counter]int64{}
-	seen := map[string]idEntry{} // ids written by this batch
+	seen := make(map[string]idEntry, len(b.Records)) // ids written by this batch, sized so it never grows
 	cutoff := s.cutoff(time.Now())
 	slots := slotSpan{lo: 1, hi: 0}
+	var key, val []byte // reused for every write: wb.Set copies them
 	for i := range b.Records {
 		r := &b.Records[i]
 		if r.ID == "" || r.Timestamp.Before(cutoff) {
@@ -273,10 +274,13 @@ func (s *Store) Apply(b *Batch) error {
 			s.remove(wb, r.ID, old, delta)
 		}
 		class := classOf(r.Outcome)
-		_ = wb.Set(attemptKey(r.WebhookID, r.Timestamp, r.ID), encodeValue(r), nil)
-		_ = wb.Set(outcomeKey(r.WebhookID, class, r.Timestamp, r.ID), []byte(r.EventType), nil)
+		key, val = appendAttemptKey(key[:0], r.WebhookID, r.Timestamp, r.ID), appendValue(val[:0], r)
+		_ = wb.Set(key, val, nil)
+		key, val = appendOutcomeKey(key[:0], r.WebhookID, class, r.Timestamp, r.ID), append(val[:0], r.EventType...)
+		_ = wb.Set(key, val, nil)
 		e := idEntry{webhookID: r.WebhookID, at: r.Timestamp, class: class, eventType: r.EventType}
-		_ = wb.Set(idKey(r.ID), idValue(e), nil)
+		key, val = appendIDKey(key[:0], r.ID), appendIDValue(val[:0], e)
+		_ = wb.Set(key, val, nil)
 		delta[counter{r.WebhookID, class, r.EventType}]++
 		seen[r.ID] = e
 		slots.add(bucketOf(r.Timestamp))
