@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -78,6 +79,7 @@ type Sender struct {
 	// request's headers in case of a redirect.
 	transport *http.Transport
 	now       func() time.Time
+	answers   sync.Pool // of *answer
 }
 
 // New builds a Sender and its pooled client.
@@ -317,16 +319,44 @@ func (s *Sender) Send(ctx context.Context, req Request) Result {
 	res.StatusCode = resp.StatusCode
 	res.Proto = resp.Proto
 	res.RetryAfter = resp.Header.Get("Retry-After")
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyRead))
+	res.BodyBytes, res.Snippet, err = s.readAnswer(resp.Body)
 	res.Latency = time.Since(start)
-	res.BodyBytes = len(answer)
-	res.Snippet = snippet(answer)
 	if err != nil {
 		// The status is the endpoint's answer and stands; a body cut
 		// short (timeout, reset) is only noted.
 		res.BodyErr = err
 	}
 	return res
+}
+
+// answer is the room one response body is read into: the snippet's bytes
+// and one more, so snippet sees that the body went on.
+type answer struct {
+	head [SnippetSize + 1]byte
+	body io.LimitedReader
+}
+
+// readAnswer reads up to MaxBodyRead bytes of body and returns how many it
+// read and the snippet of them. Only the snippet is kept, so the rest is
+// counted, not held, and the room comes from a pool: every attempt reads a
+// body, most of them empty or short.
+func (s *Sender) readAnswer(body io.Reader) (int, string, error) {
+	a, _ := s.answers.Get().(*answer)
+	if a == nil {
+		a = new(answer)
+	}
+	defer s.answers.Put(a)
+	a.body = io.LimitedReader{R: body, N: MaxBodyRead}
+	defer func() { a.body.R = nil }()
+	n, err := io.ReadFull(&a.body, a.head[:])
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return n, snippet(a.head[:n]), nil
+	}
+	if err != nil {
+		return n, snippet(a.head[:n]), err
+	}
+	rest, err := io.Copy(io.Discard, &a.body)
+	return n + int(rest), snippet(a.head[:n]), err
 }
 
 func snippet(b []byte) string {

@@ -378,3 +378,38 @@ func BenchmarkSend(b *testing.B) {
 		}
 	})
 }
+
+// failAfter yields its bytes, then fails.
+type failAfter struct {
+	data []byte
+	err  error
+}
+
+func (f *failAfter) Read(p []byte) (int, error) {
+	if len(f.data) == 0 {
+		return 0, f.err
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+// TestReadAnswerMatchesReadAll: the pooled read keeps what reading the
+// whole capped body did (its length, its snippet, a read error), at the
+// sizes around the snippet and the cap.
+func TestReadAnswerMatchesReadAll(t *testing.T) {
+	s := newSender(t, Options{})
+	broken := errors.New("connection reset")
+	for _, n := range []int{0, 1, SnippetSize - 1, SnippetSize, SnippetSize + 1, 3 * SnippetSize, MaxBodyRead, MaxBodyRead + 5} {
+		for _, fail := range []error{io.EOF, broken} {
+			data := []byte(strings.Repeat("aé", n/3+1))[:n]
+			want, wantErr := io.ReadAll(io.LimitReader(&failAfter{data: data, err: fail}, MaxBodyRead))
+			for range 2 { // the second read gets the pooled room back
+				got, snip, err := s.readAnswer(&failAfter{data: data, err: fail})
+				if got != len(want) || snip != snippet(want) || !errors.Is(err, wantErr) && (err != nil || wantErr != nil) {
+					t.Errorf("%d bytes, %v: got %d %q %v, want %d %q %v", n, fail, got, snip, err, len(want), snippet(want), wantErr)
+				}
+			}
+		}
+	}
+}
