@@ -128,6 +128,9 @@ func (s *Server) Ready() <-chan struct{} { return s.ready }
 // Table is the API's live subscription table.
 func (s *Server) Table() *subscription.Table { return s.table }
 
+// historyFetchBytes is the least a fetch of the attempts topic waits for.
+const historyFetchBytes = 128 << 10
+
 // Run connects, loads the indexes and keeps them current until ctx ends.
 func (s *Server) Run(ctx context.Context) error {
 	defer s.sender.Close()
@@ -158,7 +161,11 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}()
 	s.history, s.pending.Topic = store, s.names.Attempts
-	attempts := tail.New(base, s.applyAttempt, s.log, s.names.Attempts)
+	// The broker holds the history's fetches until they carry
+	// historyFetchBytes or the tail's wait runs out, so a burst of attempts
+	// is read and indexed in fewer, larger batches; the index lags by at
+	// most that wait.
+	attempts := tail.New(append(base[:len(base):len(base)], kgo.FetchMinBytes(historyFetchBytes)), s.applyAttempt, s.log, s.names.Attempts)
 	attempts.AfterFetch(s.commitAttempts)
 	if from != nil {
 		attempts.From(from)

@@ -95,6 +95,18 @@ func BenchmarkApply(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "attempts/s")
 }
 
+// BenchmarkApplySmallBatches is BenchmarkApply in batches of 30: against
+// it, what each batch costs besides its attempts, which is why the API's
+// history fetches wait for a batch's worth of bytes.
+func BenchmarkApplySmallBatches(b *testing.B) {
+	s := open(b, b.TempDir(), 0)
+	defer s.Close()
+	gen := newSynthetic(1000, time.Hour, b.N)
+	b.ResetTimer()
+	fill(b, s, gen, b.N, 30)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "attempts/s")
+}
+
 // depth is the attempts indexed before the query benchmarks: 1,000
 // webhooks of 200 attempts.
 const depth = 200_000
