@@ -2,6 +2,7 @@ package history
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -17,9 +18,9 @@ import (
 	"github.com/hookstream/hookstream/schemas"
 )
 
-// synthetic makes attempts shaped as the deliverer writes them: random
-// ids, the standard signature headers, an event of a few hundred bytes,
-// one failure in ten with an error and a response snippet.
+// synthetic makes attempts shaped as the deliverer writes them: ids that
+// sort by time, the standard signature headers, an event of a few hundred
+// bytes, one failure in ten with an error and a response snippet.
 type synthetic struct {
 	webhooks []string
 	start    time.Time
@@ -35,10 +36,13 @@ func newSynthetic(webhooks int, span time.Duration, total int) *synthetic {
 	return s
 }
 
-func randomID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return "att_" + hex.EncodeToString(b)
+// attemptID is an id as the deliverer makes them (deliver.newAttemptID):
+// the time first, then random bytes, so later ids sort later.
+func attemptID(at time.Time) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(at.UnixNano()))
+	_, _ = rand.Read(b[8:])
+	return "att_" + hex.EncodeToString(b[:])
 }
 
 func (s *synthetic) next() Record {
@@ -46,7 +50,7 @@ func (s *synthetic) next() Record {
 	s.n++
 	wh := s.webhooks[mrand.IntN(len(s.webhooks))]
 	at := s.start.Add(time.Duration(i) * s.step).UTC()
-	id := randomID()
+	id := attemptID(at)
 	delivery := "msg_" + id[4:]
 	et := []string{"entityCreated", "entityUpdated", "tagAdded", "entityDeleted"}[i%4]
 	r := Record{
