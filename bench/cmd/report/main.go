@@ -346,6 +346,10 @@ whole-run profile had a seventh of its CPU in the Kafka client's requests and re
 answered every fetch of the attempts topic as soon as a few attempts were there and each fetch became a pebble
 batch of its own; the history's fetches now wait for a large batch or the tail's short wait (a third less of
 the API's CPU over its life in the real-Kafka steady run; §BenchmarkApplySmallBatches§ shows the per-batch share).
+After it, pebble's compactions were a quarter of the API: attempt ids were random, so every flush overlapped all
+the id entries already compacted and each compaction rewrote them again, a cost that grows with the index.
+Attempt ids now start with their time (same format), and the index by id grows at its end (at 2,000,000
+attempts, §TestScale§ indexed a fifth faster with a fifth less CPU and a tenth less disk).
 
 What remains, largest first: the HTTP client and server paths (the write and read system calls of each
 request are the largest single item, and the raw ceiling pays them too), the history index's writes (pebble's
