@@ -291,15 +291,21 @@ func TestHTTP2WhereOffered(t *testing.T) {
 	}
 }
 
-func TestRefused(t *testing.T) {
+// refusingAddr is a loopback address nothing listens on any more.
+func refusingAddr(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	return addr
+}
+
+func TestRefused(t *testing.T) {
 	s := newSender(t, Options{})
-	res := s.Send(context.Background(), Request{URL: "http://" + addr + "/hook"})
+	res := s.Send(context.Background(), Request{URL: "http://" + refusingAddr(t) + "/hook"})
 	if !errors.Is(res.Err, syscall.ECONNREFUSED) || res.StatusCode != 0 {
 		t.Errorf("%+v", res)
 	}
@@ -309,12 +315,7 @@ func TestRefused(t *testing.T) {
 // errors read as http.Client.Do's would (attempt records and logs keep
 // their wording), the URL's password hidden the same way.
 func TestErrorAsClientWrites(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := refusingAddr(t)
 	s := newSender(t, Options{})
 	for _, method := range []string{http.MethodPost, http.MethodPut} {
 		target := "http://user:hunter2@" + addr + "/hook?x=1"

@@ -189,9 +189,9 @@ func SenderHeaders() []string {
 
 func standardMAC(key []byte, msgID string, unix int64, body []byte) []byte {
 	m := hmac.New(sha256.New, key)
-	// "<msgID>.<unix>." in one write, on the stack for ids of usual length.
-	var head [80]byte
-	b := append(head[:0], msgID...)
+	// "<msgID>.<unix>." in one write from one buffer of its size.
+	b := make([]byte, 0, len(msgID)+len(".-9223372036854775808."))
+	b = append(b, msgID...)
 	b = append(b, '.')
 	b = strconv.AppendInt(b, unix, 10)
 	b = append(b, '.')

@@ -344,12 +344,12 @@ in the deliverer, every response body was read by §io.ReadAll§ into a fresh bu
 is kept (now pooled room for the snippet, the rest counted). The largest of this round was the API's: its
 whole-run profile had a seventh of its CPU in the Kafka client's requests and responses, because the broker
 answered every fetch of the attempts topic as soon as a few attempts were there and each fetch became a pebble
-batch of its own; the history's fetches now wait for a large batch or the tail's short wait (a third less of
-the API's CPU over its life in the real-Kafka steady run; §BenchmarkApplySmallBatches§ shows the per-batch share).
+batch of its own; the history's fetches now wait for a large batch or the tail's short wait
+(§BenchmarkApplySmallBatches§ against §BenchmarkApply§ shows the per-batch share; the rows above are measured after it).
 After it, pebble's compactions were a quarter of the API: attempt ids were random, so every flush overlapped all
 the id entries already compacted and each compaction rewrote them again, a cost that grows with the index.
-Attempt ids now start with their time (same format), and the index by id grows at its end (at 2,000,000
-attempts, §TestScale§ indexed a fifth faster with a fifth less CPU and a tenth less disk).
+Attempt ids now start with their time (same format), and the index by id grows at its end (the history table
+above is measured after it; its commit gives the scale test's figures before and after).
 
 What remains, largest first: the HTTP client and server paths (the write and read system calls of each
 request are the largest single item, and the raw ceiling pays them too), the history index's writes (pebble's
