@@ -4,6 +4,12 @@
 // A scenario's receipts over this figure, measured in the same run, say
 // how close hookstream comes to what the machine can do at all, which an
 // absolute figure cannot on a shared or different machine.
+//
+// The client runs in a process of its own (client.go), so the CPU it uses
+// is read apart from the receiver's: hookstream's CPU per delivery beside
+// the bare client's CPU per request is the same kind of ratio for cost.
+// Read ceiling.go (the measurement), then client.go (the client process)
+// and request.go (one signed request).
 package ceiling
 
 import (
@@ -53,6 +59,10 @@ type Result struct {
 	BodyBytes   int     `json:"bodyBytes"`
 	// Scheme is the signature every request carried.
 	Scheme string `json:"scheme"`
+	// ClientCPUSeconds is the CPU, user and system, the client process
+	// used for the Requests: the client's share of the machine's cost of a
+	// request, the receiver's left out.
+	ClientCPUSeconds float64 `json:"clientCpuSeconds"`
 }
 
 // RequestsPerSecond is the ceiling.
@@ -63,9 +73,19 @@ func (r Result) RequestsPerSecond() float64 {
 	return float64(r.Requests) / r.Seconds
 }
 
+// ClientCPUSecondsPer1k is the bare client's CPU per 1,000 requests, in the
+// unit of the scenarios' CPU per 1,000 deliveries.
+func (r Result) ClientCPUSecondsPer1k() float64 {
+	if r.Requests <= 0 {
+		return 0
+	}
+	return 1000 * r.ClientCPUSeconds / float64(r.Requests)
+}
+
 // Measure serves a receiver of its own (receiver.Serve, every request a
 // first receipt of a distinct event, as hookstream's deliveries are) and
-// posts to it for cfg.Duration.
+// has a client process (startClient) post to it for cfg.Duration. The
+// program calling Measure must call RunClientIfAsked first thing in main.
 func Measure(ctx context.Context, cfg Config) (Result, error) {
 	start := time.Now()
 	rcv := receiver.New(receiver.Config{Lookup: func(id string) (receiver.Event, bool) {
@@ -78,7 +98,7 @@ func Measure(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, fmt.Errorf("ceiling: receiver: %w", err)
 	}
 	defer srv.Close()
-	res, err := run(ctx, cfg, base+"/"+receiver.OK)
+	res, err := startClient(ctx, cfg, base+"/"+receiver.OK)
 	if err != nil {
 		return res, err
 	}
@@ -92,12 +112,22 @@ func Measure(ctx context.Context, cfg Config) (Result, error) {
 	return res, nil
 }
 
-// run posts to url, which must answer 204, with cfg.Concurrency workers:
-// one warm-up request each, then as many as they can for cfg.Duration.
-func run(ctx context.Context, cfg Config, url string) (Result, error) {
+// check refuses a configuration that cannot be measured.
+func (cfg Config) check() error {
 	if cfg.Concurrency < 1 || cfg.Duration <= 0 || cfg.BodyBytes < minBody {
-		return Result{}, fmt.Errorf("ceiling: concurrency %d, duration %s and body size %d must be positive (body at least %d bytes)",
+		return fmt.Errorf("ceiling: concurrency %d, duration %s and body size %d must be positive (body at least %d bytes)",
 			cfg.Concurrency, cfg.Duration, cfg.BodyBytes, minBody)
+	}
+	return nil
+}
+
+// run posts to url, which must answer 204, with cfg.Concurrency workers:
+// one warm-up request each, then as many as they can for cfg.Duration. The
+// CPU it reports is its whole process's, so it runs in the client process,
+// where nothing else does.
+func run(ctx context.Context, cfg Config, url string) (Result, error) {
+	if err := cfg.check(); err != nil {
+		return Result{}, err
 	}
 	key, err := secret.Generate()
 	if err != nil {
@@ -155,12 +185,13 @@ func run(ctx context.Context, cfg Config, url string) (Result, error) {
 		}()
 	}
 	warm.Wait()
+	cpuBefore := processCPU()
 	measured := time.Now()
 	deadline.Store(measured.Add(cfg.Duration).UnixNano())
 	close(begin)
 	wg.Wait()
 	res := Result{Requests: int(done.Load()), Seconds: time.Since(measured).Seconds(), Concurrency: cfg.Concurrency,
-		BodyBytes: cfg.BodyBytes, Scheme: string(scheme)}
+		BodyBytes: cfg.BodyBytes, Scheme: string(scheme), ClientCPUSeconds: (processCPU() - cpuBefore).Seconds()}
 	if firstErr != nil {
 		return res, fmt.Errorf("ceiling: %w", firstErr)
 	}

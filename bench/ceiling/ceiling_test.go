@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,12 @@ import (
 	"github.com/hookstream/hookstream/outbound/signature"
 	"github.com/hookstream/hookstream/platform/secret"
 )
+
+// TestMain lets the test binary be the client process Measure starts.
+func TestMain(m *testing.M) {
+	RunClientIfAsked()
+	os.Exit(m.Run())
+}
 
 func TestRequestsAreSignedDistinctEventsOfTheirSize(t *testing.T) {
 	key, err := secret.Generate()
@@ -66,6 +74,30 @@ func TestMeasureCountsSignedRequestsTheReceiverTook(t *testing.T) {
 	}
 	if res.Concurrency != 4 || res.BodyBytes != 1024 || res.Scheme != string(signature.Standard) {
 		t.Fatalf("%+v: want the conditions it ran under", res)
+	}
+	// The client's CPU is its own process's: some, and no more than its
+	// cores could give over the measured time.
+	if res.ClientCPUSeconds <= 0 || res.ClientCPUSeconds > res.Seconds*float64(runtime.NumCPU()) || res.ClientCPUSecondsPer1k() <= 0 {
+		t.Fatalf("%+v: want the client's CPU over %.2f s on %d cores", res, res.Seconds, runtime.NumCPU())
+	}
+}
+
+func TestMeasureReportsTheClientsFailure(t *testing.T) {
+	// A body too small to hold the event is refused before any process
+	// starts; a client that cannot reach its URL fails in its process, and
+	// its words reach the caller.
+	if _, err := Measure(context.Background(), Config{Concurrency: 1, Duration: time.Second, BodyBytes: 1}); err == nil || !strings.Contains(err.Error(), "body size 1") {
+		t.Errorf("a 1-byte body measured with error %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String() + "/ok"
+	ln.Close()
+	_, err = startClient(context.Background(), Config{Concurrency: 1, Duration: time.Second, BodyBytes: 512}, url)
+	if err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("a client posting to a closed port ended with error %v, want its refusal", err)
 	}
 }
 

@@ -46,8 +46,7 @@ func measureCeiling(ctx context.Context, f *flags, procs []*proc.Process, res *r
 		return err
 	}
 	used := (stackCPU(procs) - before).Seconds()
-	res.CeilingRequestsPerSecond = c.RequestsPerSecond()
-	res.Ceiling = &ceilingInfo{Result: c, StackCPUSeconds: &used}
+	res.setCeiling(&ceilingInfo{Result: c, StackCPUSeconds: &used})
 	// The ceiling's receiver and requests are garbage now: collect them
 	// before the load, not during it in the process that counts receipts.
 	runtime.GC()
@@ -77,9 +76,15 @@ func (r *result) setCeilingRatio() {
 func ceilingAlone(ctx context.Context, f *flags) (*result, error) {
 	res := &result{Scenario: f.scenario}
 	c, err := ceiling.Measure(ctx, f.ceilingConfig())
-	res.CeilingRequestsPerSecond = c.RequestsPerSecond()
-	res.Ceiling = &ceilingInfo{Result: c}
+	res.setCeiling(&ceilingInfo{Result: c})
 	return res, err
+}
+
+// setCeiling records a measured ceiling and the figures drawn from it.
+func (r *result) setCeiling(c *ceilingInfo) {
+	r.Ceiling = c
+	r.CeilingRequestsPerSecond = c.RequestsPerSecond()
+	r.CeilingClientCPUSecondsPer1k = c.ClientCPUSecondsPer1k()
 }
 
 // printCeiling writes the ceiling lines of a run that measured one.
@@ -87,6 +92,7 @@ func printCeiling(w io.Writer, r *result) {
 	c := r.Ceiling
 	fmt.Fprintf(w, "  ceiling       %10.0f requests/s, raw HTTP: Go net/http client to the bench receiver on 127.0.0.1, %d keep-alive connections, %d-byte POSTs signed %s, %d requests in %.1fs\n",
 		r.CeilingRequestsPerSecond, c.Concurrency, c.BodyBytes, c.Scheme, c.Requests, c.Seconds)
+	fmt.Fprintf(w, "                the client, a process of its own, used %.3f CPU s per 1,000 requests\n", r.CeilingClientCPUSecondsPer1k)
 	if c.StackCPUSeconds != nil {
 		fmt.Fprintf(w, "                measured before producing, while hookstream was idle (its processes used %.2f CPU s meanwhile)\n", *c.StackCPUSeconds)
 		fmt.Fprintf(w, "  of ceiling    %.2f (deliveries/s over the ceiling's requests/s)\n", r.CeilingRatio)

@@ -271,13 +271,17 @@ type result struct {
 	// in this run (package ceiling), before producing, while hookstream's
 	// processes had nothing to do; Ceiling how it was measured, and
 	// CeilingRatio this run's deliveries/s over it.
-	CeilingRequestsPerSecond float64      `json:"ceilingRequestsPerSecond,omitempty"`
-	CeilingRatio             float64      `json:"ceilingRatio,omitempty"`
-	Ceiling                  *ceilingInfo `json:"ceiling,omitempty"`
-	Error                    string       `json:"error,omitempty"`
+	// CeilingClientCPUSecondsPer1k is the ceiling's bare client's CPU per
+	// 1,000 requests, to set beside CPUSecondsPer1k.
+	CeilingRequestsPerSecond     float64      `json:"ceilingRequestsPerSecond,omitempty"`
+	CeilingRatio                 float64      `json:"ceilingRatio,omitempty"`
+	CeilingClientCPUSecondsPer1k float64      `json:"ceilingClientCpuSecondsPer1k,omitempty"`
+	Ceiling                      *ceilingInfo `json:"ceiling,omitempty"`
+	Error                        string       `json:"error,omitempty"`
 }
 
 func main() {
+	ceiling.RunClientIfAsked()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	f, err := parse(os.Args[1:], os.Stderr)

@@ -114,12 +114,17 @@ func TestTheThroughputScenariosMeasureTheCeilingUnlessPaced(t *testing.T) {
 
 func TestHumanOutputSaysTheCeilingWasMeasuredWhileHookstreamWasIdle(t *testing.T) {
 	idle := 0.02
-	c := &ceilingInfo{Result: ceiling.Result{Requests: 120000, Seconds: 3, Concurrency: 64, BodyBytes: 1024, Scheme: "standard"}, StackCPUSeconds: &idle}
+	c := &ceilingInfo{Result: ceiling.Result{Requests: 120000, Seconds: 3, Concurrency: 64, BodyBytes: 1024, Scheme: "standard", ClientCPUSeconds: 3.6}, StackCPUSeconds: &idle}
+	steady := &result{Scenario: "steady", DeliveriesPerSecond: 16000, CPUSecondsPer1k: 0.075, CeilingRatio: 0.4}
+	steady.setCeiling(c)
+	alone := &result{Scenario: "ceiling"}
+	alone.setCeiling(&ceilingInfo{Result: c.Result})
 	var b strings.Builder
-	printHuman(&b, &result{Scenario: "steady", DeliveriesPerSecond: 16000, CeilingRequestsPerSecond: 40000, CeilingRatio: 0.4, Ceiling: c})
-	printHuman(&b, &result{Scenario: "ceiling", CeilingRequestsPerSecond: 40000, Ceiling: &ceilingInfo{Result: c.Result}})
+	printHuman(&b, steady)
+	printHuman(&b, alone)
 	out := b.String()
-	for _, want := range []string{"40000 requests/s, raw HTTP", "64 keep-alive connections, 1024-byte POSTs signed standard", "while hookstream was idle (its processes used 0.02 CPU s", "of ceiling    0.40"} {
+	for _, want := range []string{"40000 requests/s, raw HTTP", "64 keep-alive connections, 1024-byte POSTs signed standard", "while hookstream was idle (its processes used 0.02 CPU s",
+		"of ceiling    0.40", "used 0.030 CPU s per 1,000 requests", "0.075 s per 1,000 deliveries, 2.5 times the ceiling's bare client"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

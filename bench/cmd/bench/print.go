@@ -44,7 +44,11 @@ func printHuman(w io.Writer, r *result) {
 	fmt.Fprintf(w, "  produced      %10.0f events/s\n", r.EventsPerSecond)
 	fmt.Fprintf(w, "  delivered     %10.0f deliveries/s (%d of %d, the last %.1fs after the first produce)\n", r.DeliveriesPerSecond, r.Deliveries, r.Expected, r.Seconds)
 	fmt.Fprintf(w, "  latency       p50 %.1f ms, p95 %.1f ms, p99 %.1f ms (produce to receipt)\n", r.P50Ms, r.P95Ms, r.P99Ms)
-	fmt.Fprintf(w, "  cpu           %.3f s per 1,000 deliveries\n", r.CPUSecondsPer1k)
+	fmt.Fprintf(w, "  cpu           %.3f s per 1,000 deliveries", r.CPUSecondsPer1k)
+	if r.CeilingClientCPUSecondsPer1k > 0 {
+		fmt.Fprintf(w, ", %.1f times the ceiling's bare client per request", r.CPUSecondsPer1k/r.CeilingClientCPUSecondsPer1k)
+	}
+	fmt.Fprintln(w)
 	for name, mb := range r.PeakRSSMbByProcess {
 		fmt.Fprintf(w, "  peak rss      %s %.0f MB\n", name, mb)
 	}

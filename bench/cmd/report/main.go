@@ -126,7 +126,7 @@ func main() {
 		}
 	}
 	fmt.Fprintf(&b, "\nNotes on reading the table: deliveries/s counts first receipts of distinct (event, webhook) pairs from the first\nproduce to the last receipt; latency is produce call to receipt at the endpoint; CPU and RSS are of the hookstream\nprocesses only (one `hookstream dev` process when embedded, which also holds the broker and all its data in\nmemory; router, deliverer and API with real Kafka), not of the bench tool's producer and receiver, which share the\nsame two cores. In the dead-endpoint row deliveries/s is the healthy webhooks' with the dead one present; the\nbaseline without it is in the raw line.\n")
-	fmt.Fprintf(&b, "\nThe rows that say \"of the raw HTTP ceiling\" measured, in the same run, after the warm-up and before the first\nevent (hookstream's processes idle, so the two did not compete; the CPU they used meanwhile is `ceiling.stackCpuSeconds`\nin the raw line), what Go's own net/http client gets from the same receiver code over loopback: keep-alive\nconnections, POST bodies of the events' size signed with hookstream's signing code; the fraction is the row's\ndeliveries/s over that run's requests/s (`ceilingRatio`, `ceilingRequestsPerSecond`). The ceiling row measures the same\nalone. On a shared machine both figures move with whatever else runs at the time; the ratio compares the two under\nthe same conditions.\n")
+	fmt.Fprintf(&b, "\nThe rows that say \"of the raw HTTP ceiling\" measured, in the same run, after the warm-up and before the first\nevent (hookstream's processes idle, so the two did not compete; the CPU they used meanwhile is `ceiling.stackCpuSeconds`\nin the raw line), what Go's own net/http client gets from the same receiver code over loopback: keep-alive\nconnections, POST bodies of the events' size signed with hookstream's signing code; the fraction is the row's\ndeliveries/s over that run's requests/s (`ceilingRatio`, `ceilingRequestsPerSecond`). The ceiling's client runs in a\nprocess of its own, so its CPU is read apart from the receiver's: the rows put hookstream's CPU per delivery (all its\nprocesses) beside that bare client's CPU per request (`ceilingClientCpuSecondsPer1k`), the least any sender built on\nGo's HTTP client pays on the machine. The ceiling row measures the same alone. On a shared machine every figure\nmoves with whatever else runs at the time; the ratios compare under the same conditions.\n")
 	notes(&b, runs(*real), results)
 	// § stands for a backquote, which a raw string cannot hold.
 	b.WriteString("\n" + strings.ReplaceAll(optimisationNotes, "§", "`"))
@@ -352,7 +352,8 @@ Attempt ids now start with their time (same format), and the index by id grows a
 above is measured after it; its commit gives the scale test's figures before and after).
 
 What remains, largest first: the HTTP client and server paths (the write and read system calls of each
-request are the largest single item, and the raw ceiling pays them too), the history index's writes (pebble's
+request are the largest single item, and the raw ceiling pays them too: its bare client's CPU per request,
+beside each row's CPU per delivery, is what that part costs on the machine), the history index's writes (pebble's
 memtable inserts of three keys per attempt), signing each request (SHA-256 of the body), snappy compression of
 produced batches (most of it in the router, whose tasks each carry the event), the offset commits themselves,
 and garbage collection of the per-record allocations. Matching is negligible for selective filters; broad

@@ -63,13 +63,13 @@ func TestRowsShowTheirNotes(t *testing.T) {
 	row(&b, 13, byScenario(t, "ordered"), decode(t, `{"deliveriesPerSecond":9000,"orderedShare":0.9,"shareRuns":[10500,9000,9000,9500],"orderViolations":0,"keyOverlaps":0,"movedToTier":0,"unordered":{"deliveriesPerSecond":10000}}`), "yes")
 	row(&b, 15, byScenario(t, "isolation"), decode(t, `{"healthyShare":0.91,"slowExpected":160,"slowDelivered":160,"slowSeconds":52.5}`), "yes")
 	row(&b, 6, byScenario(t, "dead"), decode(t, `{"healthyShare":0.95}`), "yes")
-	row(&b, 1, runs(false)[0], decode(t, `{"scenario":"steady","deliveriesPerSecond":16000,"ceilingRequestsPerSecond":40000,"ceilingRatio":0.4}`), "yes")
+	row(&b, 1, runs(false)[0], decode(t, `{"scenario":"steady","deliveriesPerSecond":16000,"cpuSecondsPer1k":0.075,"ceilingRequestsPerSecond":40000,"ceilingRatio":0.4,"ceilingClientCpuSecondsPer1k":0.03}`), "yes")
 	row(&b, 8, byScenario(t, "burst"), decode(t, `{"scenario":"burst","seconds":6.2,"movedToTier":0,"ceilingRequestsPerSecond":45000,"ceilingRatio":0.386}`), "yes")
-	row(&b, 17, byScenario(t, "ceiling"), decode(t, `{"scenario":"ceiling","ceilingRequestsPerSecond":41000,"ceiling":{"requests":123000,"seconds":3.0,"concurrency":64,"bodyBytes":1024,"scheme":"standard"}}`), "yes")
+	row(&b, 17, byScenario(t, "ceiling"), decode(t, `{"scenario":"ceiling","ceilingRequestsPerSecond":41000,"ceilingClientCpuSecondsPer1k":0.031,"ceiling":{"requests":123000,"seconds":3.0,"concurrency":64,"bodyBytes":1024,"scheme":"standard"}}`), "yes")
 	for _, want := range []string{
-		"1 KiB) (0.40 of the raw HTTP ceiling, 40000 requests/s measured in the same run before producing) |",
+		"1 KiB) (0.40 of the raw HTTP ceiling, 40000 requests/s measured in the same run before producing; CPU per delivery 2.5 times the ceiling's bare client's per request, 0.030 s per 1,000) |",
 		"(last receipt 6.2 s after the first produce; 0 moved to a retry tier; 0.39 of the raw HTTP ceiling, 45000 requests/s measured in the same run before producing)",
-		"on loopback (41000 requests/s: 64 keep-alive connections, 1024-byte POSTs signed standard, 123000 requests in 3.0 s) | reported | yes | | |",
+		"on loopback (41000 requests/s: 64 keep-alive connections, 1024-byte POSTs signed standard, 123000 requests in 3.0 s; the client, a process of its own, used 0.031 CPU s per 1,000 requests) | reported | yes | | |",
 		"ordered 90% of unordered over four runs, unordered, ordered, ordered, unordered: 10500, 9000, 9000, 9500 deliveries/s; 0 order violations",
 		"healthy keep 91%; the slow endpoint got 160 of 160, the last 52.5 s after the first produce",
 		"One dead endpoint beside 10 healthy ones (healthy keep 95%)",

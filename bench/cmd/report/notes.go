@@ -59,14 +59,18 @@ func ceilingNote(r map[string]any) string {
 	if num(r, "ceilingRequestsPerSecond") == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%.2f of the raw HTTP ceiling, %.0f requests/s measured in the same run before producing",
+	n := fmt.Sprintf("%.2f of the raw HTTP ceiling, %.0f requests/s measured in the same run before producing",
 		num(r, "ceilingRatio"), num(r, "ceilingRequestsPerSecond"))
+	if bare := num(r, "ceilingClientCpuSecondsPer1k"); bare > 0 && num(r, "cpuSecondsPer1k") > 0 {
+		n += fmt.Sprintf("; CPU per delivery %.1f times the ceiling's bare client's per request, %.3f s per 1,000", num(r, "cpuSecondsPer1k")/bare, bare)
+	}
+	return n
 }
 
 func ceilingRowNote(r map[string]any) string {
 	c, _ := r["ceiling"].(map[string]any)
-	return fmt.Sprintf("%.0f requests/s: %.0f keep-alive connections, %.0f-byte POSTs signed %v, %.0f requests in %.1f s",
-		num(r, "ceilingRequestsPerSecond"), num(c, "concurrency"), num(c, "bodyBytes"), c["scheme"], num(c, "requests"), num(c, "seconds"))
+	return fmt.Sprintf("%.0f requests/s: %.0f keep-alive connections, %.0f-byte POSTs signed %v, %.0f requests in %.1f s; the client, a process of its own, used %.3f CPU s per 1,000 requests",
+		num(r, "ceilingRequestsPerSecond"), num(c, "concurrency"), num(c, "bodyBytes"), c["scheme"], num(c, "requests"), num(c, "seconds"), num(r, "ceilingClientCpuSecondsPer1k"))
 }
 
 // notes says which rows ran with which retry tiers and what the rows that
