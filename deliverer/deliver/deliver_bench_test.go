@@ -180,8 +180,8 @@ func BenchmarkSecrets(b *testing.B) {
 
 // BenchmarkAttemptRecord is the attempt record written after every request
 // (attemptRecord and its Avro encode into the outbox), with the request
-// headers a standard-signed request carries; the record copies the ~1 KiB
-// event. SetBytes is the encoded record.
+// headers a standard-signed request carries; the record points at its task
+// instead of copying the event. SetBytes is the encoded record.
 func BenchmarkAttemptRecord(b *testing.B) {
 	d := benchDeliverer(b, 1)
 	p := newPartition(d.names.Deliveries, 0, outcome.NoTier)

@@ -67,6 +67,7 @@ type omFieldChange struct {
 // array when batched. A workflow event has no OpenMetadata form and is sent
 // as its generic object (Atlan's workflow fields, webhookId, webhookName).
 func renderOpenMetadata(w Webhook, tasks []schemas.DeliveryTask) ([]byte, error) {
+	members := genericMembers(w)
 	return list(w.batched(len(tasks)), tasks, func(buf *bytes.Buffer, t *schemas.DeliveryTask) error {
 		obj, err := eventObject(t)
 		if err != nil {
@@ -79,7 +80,7 @@ func renderOpenMetadata(w Webhook, tasks []schemas.DeliveryTask) ([]byte, error)
 			return fmt.Errorf("payload: delivery %s: event: %w", t.DeliveryID, err)
 		}
 		if len(probe.Entity) == 0 || string(probe.Entity) == "null" {
-			return writeGeneric(buf, w, t)
+			return splice(buf, members, t)
 		}
 		var ev schemas.MetadataChangeEvent
 		if err := json.Unmarshal(obj, &ev); err != nil {

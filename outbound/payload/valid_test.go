@@ -65,3 +65,26 @@ func FuzzSpliceChecksTheEvent(f *testing.F) {
 		}
 	})
 }
+
+// FuzzGenericMembersMatchStd holds genericMembers to what encoding/json
+// writes for the same two fields: the same escapes (HTML characters, U+2028,
+// control characters) and the same replacement of invalid UTF-8.
+func FuzzGenericMembersMatchStd(f *testing.F) {
+	for _, s := range [][2]string{
+		{"wh_1", "orders to Slack"}, {"", ""}, {"<a>&", "\u2028\u2029"}, {"\x00\x1f\"\\", "\xff\xfe"}, {"é😀", "tab\there"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, id, name string) {
+		std, err := json.Marshal(struct {
+			WebhookID   string `json:"webhookId"`
+			WebhookName string `json:"webhookName"`
+		}{id, name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := genericMembers(Webhook{ID: id, Name: name}); !bytes.Equal(got, std[1:len(std)-1]) {
+			t.Fatalf("members of %q, %q: %s, encoding/json writes %s", id, name, got, std[1:len(std)-1])
+		}
+	})
+}
