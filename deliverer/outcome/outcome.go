@@ -12,7 +12,6 @@ package outcome
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -79,18 +78,12 @@ func (r Result) MinWait(now time.Time) time.Duration {
 // the transport error, the response's Retry-After header and the time the
 // response arrived, against which a Retry-After in seconds counts.
 func Classify(status int, err error, retryAfter string, now time.Time) Result {
-	var blocked *ssrf.BlockedError
-	switch {
-	case errors.As(err, &blocked):
-		return Result{Kind: DeadLetter, Reason: blocked.Error() + " (not retried)"}
-	case errors.Is(err, ssrf.ErrBlocked):
-		return Result{Kind: DeadLetter, Reason: "error: " + err.Error() + " (not retried)"}
-	case err != nil:
-		return Result{Kind: Retry, Reason: errorReason(err)}
+	if err != nil {
+		return classifyErr(err)
 	}
 	switch {
 	case status >= 200 && status < 300:
-		return Result{Kind: Success, Reason: fmt.Sprintf("status %d", status)}
+		return Result{Kind: Success, Reason: statusReason(status)}
 	case status == http.StatusGone:
 		return Result{Kind: Disable, Reason: "status 410: endpoint gone"}
 	case status == http.StatusTooManyRequests:
@@ -104,7 +97,27 @@ func Classify(status int, err error, retryAfter string, now time.Time) Result {
 	// 3xx lands here too: following a redirect would let an endpoint lead
 	// the sender past the SSRF allow-list, so the sender must not follow
 	// one and a redirect counts as a failed attempt.
-	return Result{Kind: Retry, Reason: fmt.Sprintf("status %d", status)}
+	return Result{Kind: Retry, Reason: statusReason(status)}
+}
+
+// classifyErr is the verdict on an attempt that got no answer. It is apart
+// from Classify because its target for errors.As escapes to the heap, and
+// most attempts have no error to look into.
+func classifyErr(err error) Result {
+	var blocked *ssrf.BlockedError
+	switch {
+	case errors.As(err, &blocked):
+		return Result{Kind: DeadLetter, Reason: blocked.Error() + " (not retried)"}
+	case errors.Is(err, ssrf.ErrBlocked):
+		return Result{Kind: DeadLetter, Reason: "error: " + err.Error() + " (not retried)"}
+	}
+	return Result{Kind: Retry, Reason: errorReason(err)}
+}
+
+// statusReason is "status 204" and the like, built in one allocation.
+func statusReason(status int) string {
+	var b [24]byte
+	return string(strconv.AppendInt(append(b[:0], "status "...), int64(status), 10))
 }
 
 // ParseRetryAfter reads Retry-After as delay-seconds or an HTTP date (RFC
