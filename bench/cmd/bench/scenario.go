@@ -58,7 +58,7 @@ var scenarios = map[string]scenario{
 		ordering: "entity", run: keyed},
 	"isolation": {help: "10 healthy webhooks beside one endpoint that answers after --slow-answer and one that refuses connections, and without them; the slow one takes --slow-events of the events and must get every one",
 		webhooks: 10, events: 10000, run: isolation},
-	"ceiling": {help: "the machine's raw HTTP ceiling alone, no stack: Go's net/http client posting --event-size bodies signed as hookstream signs them to the bench receiver on loopback, --ceiling-concurrency at a time for --ceiling-duration",
+	"ceiling": {help: "the machine's raw HTTP ceiling alone, no stack: Go's net/http client posting --event-size bodies signed as hookstream signs them to the bench receiver on loopback, --ceiling-concurrency at a time for --ceiling-duration; the client runs as a process of its own and reports its CPU per 1,000 requests",
 		noStack: true, run: ceilingAlone},
 }
 
