@@ -1,8 +1,6 @@
 package history
 
 import (
-	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -36,21 +34,12 @@ func newSynthetic(webhooks int, span time.Duration, total int) *synthetic {
 	return s
 }
 
-// attemptID is an id as the deliverer makes them (deliver.newAttemptID):
-// the time first, then random bytes, so later ids sort later.
-func attemptID(at time.Time) string {
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(at.UnixNano()))
-	_, _ = rand.Read(b[8:])
-	return "att_" + hex.EncodeToString(b[:])
-}
-
 func (s *synthetic) next() Record {
 	i := s.n
 	s.n++
 	wh := s.webhooks[mrand.IntN(len(s.webhooks))]
 	at := s.start.Add(time.Duration(i) * s.step).UTC()
-	id := attemptID(at)
+	id := schemas.NewAttemptID(at)
 	delivery := "msg_" + id[4:]
 	et := []string{"entityCreated", "entityUpdated", "tagAdded", "entityDeleted"}[i%4]
 	r := Record{

@@ -1,9 +1,7 @@
 package deliver
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -213,7 +211,7 @@ func (d *Deliverer) carry(out *outbox, j *job, topicName string, v any, what str
 
 func (d *Deliverer) attemptRecord(j *job, a attempt, now time.Time) schemas.DeliveryAttempt {
 	rec := schemas.DeliveryAttempt{
-		AttemptID: newAttemptID(now), DeliveryID: j.task.DeliveryID, WebhookID: j.task.WebhookID,
+		AttemptID: schemas.NewAttemptID(now), DeliveryID: j.task.DeliveryID, WebhookID: j.task.WebhookID,
 		EventID: j.task.EventID, EventType: j.task.EventType, Attempt: j.task.Attempt,
 		Tier: d.tierName(j.tier), StatusCode: int32(a.res.StatusCode), LatencyMs: a.res.Latency.Milliseconds(),
 		RequestHeaders: map[string]string{}, ResponseSnippet: a.res.Snippet, Timestamp: now,
@@ -278,17 +276,6 @@ func maxAttempts(wh subscription.Webhook, tiers int) int {
 		return int(wh.MaxAttempts)
 	}
 	return tiers + 1
-}
-
-// newAttemptID is att_ and 32 hex digits: now in nanoseconds, then eight
-// random bytes. Ids made later sort later, so the history's index by id
-// grows at its end as its other keys do; random ids landed all over what it
-// held, and its compactions rewrote every id entry again and again.
-func newAttemptID(now time.Time) string {
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixNano()))
-	_, _ = rand.Read(b[8:])
-	return "att_" + hex.EncodeToString(b[:])
 }
 
 // batchID derives a batch's webhook-id from its tasks' delivery ids, so the
