@@ -47,6 +47,9 @@ const (
 	DefaultMaxConnsPerHost = 16
 )
 
+// jsonContentType is the Content-Type value of every request.
+var jsonContentType = []string{"application/json"}
+
 // Redacted replaces a hidden header value wherever headers are shown.
 const Redacted = "[redacted]"
 
@@ -69,10 +72,9 @@ type Options struct {
 
 // Sender sends attempts. It is safe for concurrent use.
 type Sender struct {
-	// Version is the hookstream version in User-Agent.
-	Version string
-
 	guard *ssrf.Guard
+	// userAgent is the User-Agent value of every request.
+	userAgent []string
 	// transport sends each request itself: an http.Client would add nothing
 	// but cost, since redirects are never followed (a 3xx is the
 	// endpoint's answer) and there are no cookies, and it copies every
@@ -105,7 +107,7 @@ func New(opts Options) (*Sender, error) {
 		now = time.Now
 	}
 	return &Sender{
-		Version:   opts.Version,
+		userAgent: []string{"hookstream/" + opts.Version},
 		guard:     opts.Guard,
 		now:       now,
 		transport: t,
@@ -262,12 +264,15 @@ func (s *Sender) Prepare(req Request) ([]byte, http.Header, error) {
 		}
 	}
 	// The names below are canonical already, so they are set without
-	// Header.Set's canonicalisation.
-	if req.MessageID != "" {
+	// Header.Set's canonicalisation. The standard scheme's signing has
+	// set webhook-id already.
+	if req.MessageID != "" && h[signature.HeaderID] == nil {
 		h[signature.HeaderID] = []string{req.MessageID}
 	}
-	h["Content-Type"] = []string{"application/json"}
-	h["User-Agent"] = []string{"hookstream/" + s.Version}
+	// The same two values go into every request: one slice each, which
+	// no reader of a request's or an attempt's headers writes into.
+	h["Content-Type"] = jsonContentType
+	h["User-Agent"] = s.userAgent
 	return body, h, nil
 }
 
