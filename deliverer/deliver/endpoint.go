@@ -306,13 +306,20 @@ func (d *Deliverer) endpointList() []*endpoint {
 }
 
 // finished forgets a job whose outcome is durable; an ordered one stays in
-// its line until its commit (released).
-func (e *endpoint) finished(j *job) {
+// its line until its commit (released), and successor says a job of its key
+// waits behind it, for which the commit is wanted now.
+func (e *endpoint) finished(j *job) (successor bool) {
 	e.mu.Lock()
 	delete(e.live, j)
+	if j.ordered {
+		j.finished = true
+		l := e.lines[j.key]
+		successor = l != nil && len(l.waiting) > 0
+	}
 	rewinds := e.roomAgain()
 	e.mu.Unlock()
 	e.d.rewind(rewinds)
+	return successor
 }
 
 // abandoned forgets a job given up (revoked, shutdown, put back at a park).

@@ -42,6 +42,11 @@ func (e *endpoint) order(j *job, wh subscription.Webhook) bool {
 	j.ordered = true
 	if l := e.lines[j.key]; l != nil {
 		l.waiting = append(l.waiting, j)
+		if !slices.ContainsFunc(l.out, func(o *job) bool { return !o.finished }) {
+			// The jobs out are finished and wait only for a commit, which
+			// their finish did not ask for with nobody behind them.
+			e.d.kickCommit()
+		}
 		return true
 	}
 	e.lines[j.key] = &line{out: []*job{j}}

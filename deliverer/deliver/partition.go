@@ -94,6 +94,9 @@ type job struct {
 	// false for a webhook with ordering none and for retry-tier records.
 	key     string
 	ordered bool
+	// finished: the job is done and waits, out in its key's line, only
+	// for the commit that has it on record.
+	finished bool
 	// tier is the tier the job's attempts count from: its partition's, or
 	// for an ordered job retried in place, the tier whose delay it waited.
 	tier int
@@ -183,7 +186,9 @@ func (j *job) dueAt() time.Time {
 
 // done marks the job's record finished, so commits move past it; it is a
 // no-op after the first call. An ordered job waits for the commit that has
-// it on record before its key goes on (tracker.waiters).
+// it on record before its key goes on (tracker.waiters); the commit is asked
+// for at once only when a job of its key waits behind it (endpoint.finished,
+// and endpoint.order for one that comes later), else it is the next tick's.
 func (j *job) done() {
 	j.finish.Do(func() {
 		p := j.part
@@ -195,11 +200,8 @@ func (j *job) done() {
 		}
 		p.release(j)
 		p.mu.Unlock()
-		if j.ep != nil {
-			j.ep.finished(j)
-			if j.ordered {
-				j.ep.d.kickCommit()
-			}
+		if j.ep != nil && j.ep.finished(j) {
+			j.ep.d.kickCommit()
 		}
 	})
 }
