@@ -67,6 +67,7 @@ func (d *Deliverer) deliver(e *endpoint, jobs []*job) {
 	}
 	e.mu.Lock()
 	e.failing = a.result.Kind != outcome.Success
+	e.progress = time.Now()
 	e.mu.Unlock()
 	d.record(e, wh, jobs, a)
 }

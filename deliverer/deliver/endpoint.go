@@ -35,6 +35,10 @@ type endpoint struct {
 	// is under it. failing: the last attempt failed.
 	fullSince time.Time
 	failing   bool
+	// progress is when the endpoint last answered (any outcome), or began
+	// sending with no worker out before: with workers out and no answer for
+	// stallFor it is unanswered.
+	progress time.Time
 	// probe unparks the endpoint's lanes later (see park, roomAgain);
 	// unparkedAt is when they were last unparked.
 	probe      *time.Timer
@@ -57,11 +61,14 @@ type endpoint struct {
 
 // paceWindow is how often an endpoint's pace is measured; queueSeconds is
 // how much of its pace a queue may hold; slowFor is how long an endpoint
-// may be over its queue limit before it counts as slower than its inflow.
+// may be over its queue limit before it counts as slower than its inflow;
+// stallFor is how long an endpoint with requests out may go without an
+// answer before it counts as unanswered.
 const (
 	paceWindow   = 500 * time.Millisecond
 	queueSeconds = 5
 	slowFor      = 10 * time.Second
+	stallFor     = 2 * time.Second
 	unparkEvery  = time.Second
 )
 
@@ -84,7 +91,15 @@ func (e *endpoint) queueLimit(now time.Time) int {
 // moveAside reports whether the endpoint's next job should not be held in
 // memory: the endpoint is over its queue limit and not healthy — failing
 // (its last attempt failed, or its circuit is not closed) or over the limit
-// for slowFor. Called with e.mu held.
+// for slowFor — or it is unanswered and holds EndpointQueue jobs or more.
+//
+// The last is for an endpoint that hangs: its requests neither succeed nor
+// fail until their timeout, so it is not failing, and its share of
+// MaxPending among the endpoints with work grows as the healthy ones empty
+// their queues, so it is not over its limit either. Its queue then took the
+// whole budget, and the poll loop stopped fetching for every endpoint until
+// the timeouts (the dead-endpoint benchmark's healthy deliveries stood still
+// for seconds). Called with e.mu held.
 func (e *endpoint) moveAside(now time.Time) bool {
 	over := len(e.live) >= e.queueLimit(now)
 	switch {
@@ -95,7 +110,14 @@ func (e *endpoint) moveAside(now time.Time) bool {
 	}
 	failing := e.failing || e.breaker.State(now) != circuit.Closed
 	slow := over && now.Sub(e.fullSince) >= slowFor
-	return (failing || slow) && over
+	stalled := len(e.live) >= e.d.cfg.EndpointQueue && e.unanswered(now)
+	return (failing || slow) && over || stalled
+}
+
+// unanswered: the endpoint has workers out and has not answered for
+// stallFor. Called with e.mu held.
+func (e *endpoint) unanswered(now time.Time) bool {
+	return e.workers > 0 && now.Sub(e.progress) >= stallFor
 }
 
 // queued replaces the queue and keeps the count of endpoints with work.
@@ -174,6 +196,9 @@ func (e *endpoint) spawn() bool {
 	if !e.wantsWorker() {
 		e.mu.Unlock()
 		return false
+	}
+	if e.workers == 0 {
+		e.progress = time.Now() // nothing was out to answer until now
 	}
 	e.workers++
 	e.d.workers.Add(1)
@@ -331,10 +356,11 @@ func (e *endpoint) abandoned(j *job) {
 
 // roomAgain unparks the endpoint's lanes once it holds less than half its
 // queue limit, and returns the partitions to rewind for them. An endpoint
-// whose circuit is open waits for its probe (see park); one that answers
-// but fails is unparked at most every unparkEvery, so that tasks that only
-// join lines behind keys waiting for their retry are not read again and
-// again. Called with e.mu held.
+// whose circuit is open waits for its probe (see park), and one that is
+// unanswered for its next answer; one that answers but fails is unparked at
+// most every unparkEvery, so that tasks that only join lines behind keys
+// waiting for their retry are not read again and again. Called with e.mu
+// held.
 func (e *endpoint) roomAgain() []*partition {
 	now := time.Now()
 	if len(e.parked) == 0 || len(e.live) >= e.queueLimit(now)/2 {
@@ -343,6 +369,9 @@ func (e *endpoint) roomAgain() []*partition {
 	wait := e.unparkedAt.Add(unparkEvery).Sub(now)
 	if e.breaker.State(now) == circuit.Open {
 		wait = max(wait, e.d.cfg.CircuitCooldown)
+	}
+	if e.unanswered(now) {
+		wait = max(wait, stallFor)
 	}
 	if wait > 0 {
 		if e.probe == nil {

@@ -106,3 +106,45 @@ func TestShutdownStopsARestingEndpoint(t *testing.T) {
 		t.Fatalf("%d records active, want the burst's 5 (the 3 queued abandoned)", p.active)
 	}
 }
+
+// An endpoint with requests out and no answer for stallFor (it hangs, so
+// nothing fails until the timeouts) is moved aside once it holds
+// EndpointQueue jobs, though its share of MaxPending is far more: held in
+// memory, its queue took the whole budget and stopped fetching for every
+// endpoint. One that answers, or has nothing out, keeps its jobs.
+func TestAnUnansweredEndpointIsMovedAside(t *testing.T) {
+	d := &Deliverer{
+		cfg:   Config{MaxInFlightPerEndpoint: 4, EndpointQueue: 8, MaxPending: 1 << 20},
+		table: subscription.NewTable(), endpoints: map[string]*endpoint{}, pool: newPool(1),
+	}
+	d.table.PutSubscription(schemas.Subscription{ID: "hangs", Enabled: true})
+	e := d.endpoint("hangs")
+	p := newPartition("t", 0, outcome.NoTier)
+	for off := range int64(8) {
+		e.live[jobAt(p, off)] = struct{}{}
+	}
+	now := time.Now()
+	for _, tc := range []struct {
+		name     string
+		workers  int
+		answered time.Duration // before now
+		want     bool
+	}{
+		{"no answer for longer than stallFor", 4, stallFor + time.Second, true},
+		{"answered just now", 4, 0, false},
+		{"nothing out", 0, stallFor + time.Second, false},
+	} {
+		e.workers, e.progress = tc.workers, now.Add(-tc.answered)
+		if got := e.moveAside(now); got != tc.want {
+			t.Errorf("%s: moveAside %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	e.workers, e.progress = 4, now.Add(-stallFor-time.Second)
+	for j := range e.live { // one fewer than EndpointQueue
+		delete(e.live, j)
+		break
+	}
+	if e.moveAside(now) {
+		t.Error("moved aside with fewer than EndpointQueue jobs")
+	}
+}
