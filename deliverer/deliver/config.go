@@ -72,7 +72,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	c.Webhooks.RegisterSending(fs)
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", def.MaxInFlight, "HTTP requests in flight in this process")
 	fs.IntVar(&c.MaxInFlightPerEndpoint, "max-in-flight-per-endpoint", def.MaxInFlightPerEndpoint, "HTTP requests in flight to one webhook")
-	fs.IntVar(&c.EndpointQueue, "endpoint-queue", def.EndpointQueue, "tasks one webhook may hold in memory (or 5 s of its measured pace, or its share of --max-pending among webhooks with work, if more) before it is parked when failing or slower than its inflow: its tasks then wait in Kafka until it has room (docs/delivery.md)")
+	fs.IntVar(&c.EndpointQueue, "endpoint-queue", def.EndpointQueue, "tasks one webhook may hold in memory (or 5 s of its measured pace, or its share of --max-pending among webhooks with work, if more) before it is parked when failing or slower than its inflow (or, not answering, holding as many): its tasks then wait in Kafka until it has room (docs/delivery.md)")
 	fs.IntVar(&c.MaxPending, "max-pending", def.MaxPending, "records fetched and not yet finished before fetching stops")
 	fs.IntVar(&c.CircuitThreshold, "circuit-threshold", def.CircuitThreshold, "consecutive unanswered attempts that open an endpoint's circuit")
 	fs.DurationVar(&c.CircuitCooldown, "circuit-cooldown", def.CircuitCooldown, "how long an open circuit waits before a probe")

@@ -16,8 +16,9 @@
 //     tracker.go); intake decodes it into a job.
 //   - tier.go: a retry-tier job waits, its partition paused, until it is due.
 //   - endpoint.go: the job joins its webhook's queue; an ordered one its
-//     key's line (order.go); an endpoint failing or slower than its inflow is
-//     parked instead (lane.go). pool.go lends workers to endpoints.
+//     key's line (order.go); an endpoint failing, not answering or slower
+//     than its inflow is parked instead (lane.go). pool.go lends workers to
+//     endpoints.
 //   - attempt.go: a worker sends a batch; outcome.Decide says what follows.
 //   - record.go, outbox.go: the attempt's records are produced; then the
 //     jobs are done, or (ordered) wait in their line for their retry.

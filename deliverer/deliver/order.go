@@ -241,7 +241,7 @@ func (e *endpoint) park(j *job) (put []*job, ok bool) {
 	if _, was := e.parked[l]; !was {
 		e.parked[l] = struct{}{}
 		e.d.metrics.parked.Inc()
-		e.d.log.Warn("webhook parked: failing or slower than its inflow; its tasks wait in Kafka until it has room", "webhookId", e.id, "partition", p.num, "putBack", len(put))
+		e.d.log.Warn("webhook parked: failing, not answering, or slower than its inflow; its tasks wait in Kafka until it has room", "webhookId", e.id, "partition", p.num, "putBack", len(put))
 		if e.probe == nil {
 			e.probe = time.AfterFunc(unparkEvery, e.probeParked)
 		}

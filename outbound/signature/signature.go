@@ -135,8 +135,8 @@ func Sign(h http.Header, scheme Scheme, secrets []string, msgID string, ts time.
 		unix := ts.Unix()
 		// The timestamp and every signature (space separated) are one
 		// string, and the three header values slices of one array:
-		// every attempt is signed, and a value apiece was five
-		// allocations where two do.
+		// every attempt is signed, and building each value apart cost
+		// allocations that one string and one array save.
 		buf := make([]byte, 0, len("-9223372036854775808")+len(secrets)*(len(standardVersionPrefix)+base64.StdEncoding.EncodedLen(sha256.Size)+1))
 		buf = strconv.AppendInt(buf, unix, 10)
 		tsEnd := len(buf)
