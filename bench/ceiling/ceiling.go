@@ -153,7 +153,11 @@ func run(ctx context.Context, cfg Config, url string) (Result, error) {
 		done     atomic.Int64
 		errOnce  sync.Once
 		firstErr error
-		deadline atomic.Int64 // unix nanoseconds, set when the measured part begins
+		// measured is when the measured part begins, set before begin
+		// closes. The workers compare against it on the monotonic clock:
+		// a wall-clock deadline (UnixNano) ended a run short of its
+		// Duration when the machine's clock was adjusted meanwhile.
+		measured time.Time
 	)
 	fail := func(err error) {
 		errOnce.Do(func() { firstErr = err; cancel() })
@@ -175,7 +179,7 @@ func run(ctx context.Context, cfg Config, url string) (Result, error) {
 			case <-ctx.Done():
 				return
 			}
-			for time.Now().UnixNano() < deadline.Load() {
+			for time.Since(measured) < cfg.Duration {
 				if err := rq.post(ctx, client); err != nil {
 					fail(err)
 					return
@@ -186,8 +190,7 @@ func run(ctx context.Context, cfg Config, url string) (Result, error) {
 	}
 	warm.Wait()
 	cpuBefore := processCPU()
-	measured := time.Now()
-	deadline.Store(measured.Add(cfg.Duration).UnixNano())
+	measured = time.Now()
 	close(begin)
 	wg.Wait()
 	res := Result{Requests: int(done.Load()), Seconds: time.Since(measured).Seconds(), Concurrency: cfg.Concurrency,
