@@ -148,3 +148,43 @@ func TestAnUnansweredEndpointIsMovedAside(t *testing.T) {
 		t.Error("moved aside with fewer than EndpointQueue jobs")
 	}
 }
+
+// A parked endpoint that is unanswered stays parked, though it holds little
+// in memory, and is unparked once it answers: reading its tasks again before
+// would only fill its queue until it is parked again.
+func TestAnUnansweredEndpointStaysParkedUntilItAnswers(t *testing.T) {
+	d := offlineDeliverer(t)
+	d.table.PutSubscription(schemas.Subscription{ID: "hangs", Enabled: true})
+	e := d.endpoint("hangs")
+	p := d.partition(d.names.Deliveries, 0)
+	trk := takeOf(p, "hangs", 0)
+	if trk == nil {
+		t.Fatal("offset 0 not taken")
+	}
+	j := &job{part: p, offset: 0, trk: trk}
+	p.mu.Lock()
+	l := p.laneFor("hangs", []*job{j})
+	l.park([]*job{j}, nil)
+	p.mu.Unlock()
+	j.abandon()
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	defer func() {
+		if e.probe != nil {
+			e.probe.Stop()
+		}
+	}()
+	e.parked[l] = struct{}{}
+	e.workers, e.progress = 4, time.Now().Add(-stallFor-time.Second) // its requests hang
+	if rewinds := e.roomAgain(); len(rewinds) != 0 || len(e.parked) != 1 {
+		t.Fatal("an unanswered endpoint was unparked")
+	}
+	if e.probe == nil {
+		t.Fatal("no later look was set for the unanswered endpoint")
+	}
+	e.progress = time.Now() // it answered
+	if rewinds := e.roomAgain(); len(rewinds) != 1 || len(e.parked) != 0 {
+		t.Fatalf("after its answer: %d partitions to rewind, %d lanes parked; want 1, 0", len(rewinds), len(e.parked))
+	}
+}
